@@ -1,0 +1,138 @@
+"""The stored data model (SPEC 3.1, 3.2) declared once, as data.
+
+Ingestion derives parsing and validation from these tables; each store derives its DDL
+from them. A column's `kind` is the only type vocabulary both sides share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(Enum):
+    INT = "int"  # 64-bit signed integer
+    BOOL = "bool"
+    STR = "str"
+    TS = "timestamp"  # stored as UTC, microsecond precision
+    DEC = "decimal"  # exact, `scale` fractional digits, 18 significant digits
+    FLOAT = "float"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    required: bool = False
+    default: object = None  # used when the value is missing; None means NULL
+    scale: int = 0  # fractional digits, for DEC
+    non_negative: bool = False
+    zero_is_null: bool = False  # ClickHouse feeds write 0 for "no disconnect code"
+
+
+def _col(name: str, kind: Kind, **kw: object) -> Column:
+    return Column(name, kind, **kw)  # type: ignore[arg-type]
+
+
+I, B, S, T, D, F = Kind.INT, Kind.BOOL, Kind.STR, Kind.TS, Kind.DEC, Kind.FLOAT
+
+CDR_COLUMNS: tuple[Column, ...] = (
+    _col("id", I, required=True),
+    _col("time_start", T, required=True),
+    _col("time_connect", T),
+    _col("time_end", T),
+    _col("duration", I, required=True, non_negative=True),
+    _col("customer_id", I),
+    _col("customer_acc_id", I),
+    _col("vendor_id", I),
+    _col("vendor_acc_id", I),
+    _col("is_last_cdr", B, default=True),
+    _col("local_tag", S),
+    _col("src_country_id", I),
+    _col("dst_country_id", I),
+    _col("src_prefix_in", S),
+    _col("dst_prefix_in", S),
+    _col("src_prefix_routing", S),
+    _col("dst_prefix_routing", S),
+    _col("src_name_in", S),
+    _col("auth_orig_ip", S),
+    _col("customer_price", D, default=0, scale=6),
+    _col("vendor_price", D, default=0, scale=6),
+    _col("customer_duration", I),
+    _col("vendor_duration", I),
+    _col("lega_disconnect_code", I, zero_is_null=True),
+    _col("legb_disconnect_code", I, zero_is_null=True),
+    _col("internal_disconnect_code", I, zero_is_null=True),
+    _col("is_redirected", B, default=False),
+    _col("extension_id", I),
+    # bridged defaults to duration > 0 and bridged_duration to duration when bridged:
+    # derived in ingestion (see ingest.convert.derive_cdr_defaults).
+    _col("bridged", B),
+    _col("bridged_duration", I, non_negative=True),
+    _col("answered_elsewhere", B, default=False),
+    _col("pdd", F),
+)
+
+# Keys of seed 004's outgoing-active-calls items, in the seed's order. The snapshot envelope
+# supplies snapshot_timestamp; the rest are per call.
+ACTIVE_CALL_KEYS: tuple[str, ...] = (
+    "snapshot_timestamp",
+    "start_time",
+    "connect_time",
+    "destination_prefix",
+    "destination_initial_interval",
+    "destination_initial_rate",
+    "destination_next_interval",
+    "destination_next_rate",
+    "destination_fee",
+    "src_name_in",
+    "src_prefix_in",
+    "dst_prefix_in",
+    "src_prefix_routing",
+    "dst_prefix_routing",
+    "from_domain",
+    "to_domain",
+    "ruri_domain",
+    "diversion_in",
+    "pai_in",
+    "ppi_in",
+    "privacy_in",
+    "rpid_in",
+    "rpid_privacy_in",
+    "auth_orig_transport_protocol_id",
+    "auth_orig_ip",
+    "auth_orig_port",
+)
+
+_CALL_KINDS: dict[str, Kind] = {
+    "start_time": T,
+    "connect_time": T,
+    "destination_initial_interval": I,
+    "destination_next_interval": I,
+    "auth_orig_transport_protocol_id": I,
+    "auth_orig_port": I,
+    "destination_initial_rate": D,
+    "destination_next_rate": D,
+    "destination_fee": D,
+}
+
+# Rates and fees keep up to 10 fractional digits (switch rate decks use more than 6).
+RATE_SCALE = 10
+
+SNAPSHOT_CALL_COLUMNS: tuple[Column, ...] = tuple(
+    _col(key, _CALL_KINDS.get(key, S), scale=RATE_SCALE if _CALL_KINDS.get(key) is D else 0)
+    for key in ACTIVE_CALL_KEYS[1:]
+) + (
+    _col("customer_id", I),
+    _col("customer_acc_id", I),
+    _col("vendor_id", I),
+    _col("vendor_acc_id", I),
+    _col("src_country_id", I),
+    _col("dst_country_id", I),
+    _col("duration", I, non_negative=True),
+    _col("customer_price", D, default=0, scale=6),
+    _col("vendor_price", D, default=0, scale=6),
+    _col("local_tag", S),
+)
+
+CDR_BY_NAME = {c.name: c for c in CDR_COLUMNS}

@@ -1,0 +1,194 @@
+"""Admin API (SPEC 6): customers, accounts, api-accesses, and data ingestion."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from callstats.http.errors import ApiError
+from callstats.http.jsonbody import json_response
+from callstats.http.services import Services
+from callstats.ingest.batches import BodyTooLarge, Format, parse_cdrs, parse_snapshots
+from callstats.ingest.readers import format_for_content_type
+
+PREFIX = "/api/admin/v1"
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def require_admin(request: Request) -> None:
+    """Bearer CALLSTATS_ADMIN_TOKEN, compared in constant time; unset token = API off."""
+    expected = services(request).settings.admin_token
+    if not expected:
+        raise ApiError(404, {"error": "not found"})
+    given = request.headers.get("authorization", "")
+    scheme, _, token = given.partition(" ")
+    if scheme != "Bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise ApiError(401, {"error": "unauthorized"}, {"www-authenticate": "Bearer"})
+
+
+router = APIRouter(prefix=PREFIX, dependencies=[Depends(require_admin)], tags=["admin"])
+
+
+class CustomerIn(BaseModel):
+    name: str = Field(min_length=1, max_length=255)
+    id: int | None = Field(None, ge=1)
+
+
+class AccountIn(BaseModel):
+    customer_id: int
+    name: str = Field(min_length=1, max_length=255)
+    uuid: str | None = None
+    id: int | None = Field(None, ge=1)
+
+
+class ApiAccessIn(BaseModel):
+    customer_id: int
+    login: str = Field(min_length=1, max_length=255)
+    password: str = Field(min_length=1, max_length=1024)
+    account_ids: list[int] = []
+    allowed_ips: list[str] = []
+
+
+def _found(item: object | None) -> object:
+    if item is None:
+        raise ApiError(404, {"error": "not found"})
+    return item
+
+
+def _deleted(done: bool) -> Response:
+    if not done:
+        raise ApiError(404, {"error": "not found"})
+    return Response(status_code=204)
+
+
+@router.post("/customers", status_code=201)
+async def create_customer(body: CustomerIn, s: Services = Depends(services)) -> Response:
+    customer = await run_in_threadpool(s.metadata.create_customer, body.name, body.id)
+    return json_response(customer.__dict__, 201)
+
+
+@router.get("/customers")
+async def list_customers(s: Services = Depends(services)) -> Response:
+    return json_response([c.__dict__ for c in await run_in_threadpool(s.metadata.list_customers)])
+
+
+@router.get("/customers/{id}")
+async def show_customer(id: int, s: Services = Depends(services)) -> Response:
+    return json_response(_found(await run_in_threadpool(s.metadata.get_customer, id)).__dict__)
+
+
+@router.delete("/customers/{id}", status_code=204)
+async def delete_customer(id: int, s: Services = Depends(services)) -> Response:
+    return _deleted(await run_in_threadpool(s.metadata.delete_customer, id))
+
+
+@router.post("/accounts", status_code=201)
+async def create_account(body: AccountIn, s: Services = Depends(services)) -> Response:
+    account = await run_in_threadpool(
+        s.metadata.create_account, body.customer_id, body.name, body.uuid, body.id
+    )
+    return json_response(account.__dict__, 201)
+
+
+@router.get("/accounts")
+async def list_accounts(s: Services = Depends(services)) -> Response:
+    return json_response([a.__dict__ for a in await run_in_threadpool(s.metadata.list_accounts)])
+
+
+@router.get("/accounts/{id}")
+async def show_account(id: int, s: Services = Depends(services)) -> Response:
+    return json_response(_found(await run_in_threadpool(s.metadata.get_account, id)).__dict__)
+
+
+@router.delete("/accounts/{id}", status_code=204)
+async def delete_account(id: int, s: Services = Depends(services)) -> Response:
+    return _deleted(await run_in_threadpool(s.metadata.delete_account, id))
+
+
+@router.post("/api-accesses", status_code=201)
+async def create_api_access(body: ApiAccessIn, s: Services = Depends(services)) -> Response:
+    access = await run_in_threadpool(
+        s.metadata.create_api_access, body.customer_id, body.login, body.password,
+        body.account_ids, body.allowed_ips,
+    )
+    return json_response(access.public(), 201)
+
+
+@router.get("/api-accesses")
+async def list_api_accesses(s: Services = Depends(services)) -> Response:
+    items = await run_in_threadpool(s.metadata.list_api_accesses)
+    return json_response([a.public() for a in items])
+
+
+@router.get("/api-accesses/{id}")
+async def show_api_access(id: int, s: Services = Depends(services)) -> Response:
+    return json_response(_found(await run_in_threadpool(s.metadata.get_api_access, id)).public())
+
+
+@router.delete("/api-accesses/{id}", status_code=204)
+async def delete_api_access(id: int, s: Services = Depends(services)) -> Response:
+    return _deleted(await run_in_threadpool(s.metadata.delete_api_access, id))
+
+
+# --- ingestion -------------------------------------------------------------------------
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it passes `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge()
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _format(request: Request, default: Format | None) -> Format:
+    content_type = request.headers.get("content-type", "")
+    fmt = format_for_content_type(content_type) if content_type else default
+    if fmt is None:
+        raise ApiError(415, {"error": f"unsupported content type {content_type!r}: use "
+                                      "application/x-ndjson, text/csv or "
+                                      "application/vnd.apache.parquet"})
+    return fmt
+
+
+@router.post("/cdrs")
+async def ingest_cdrs(request: Request, s: Services = Depends(services)) -> Response:
+    fmt = _format(request, None)
+    body = await read_body(request, s.settings.max_body)
+
+    def work():  # type: ignore[no-untyped-def]
+        return s.store.insert_cdrs(parse_cdrs(body, fmt, s.settings.max_body))
+
+    result = await run_in_threadpool(work)
+    metrics = request.app.state.metrics
+    metrics.ingested.labels("cdrs").inc(result.inserted)
+    metrics.duplicates.inc(result.duplicates)
+    return json_response(result.as_dict())
+
+
+@router.post("/active-calls")
+async def ingest_active_calls(request: Request, s: Services = Depends(services)) -> Response:
+    fmt = _format(request, Format.NDJSON)
+    body = await read_body(request, s.settings.max_body)
+
+    def work():  # type: ignore[no-untyped-def]
+        batch = parse_snapshots(body, fmt, s.settings.max_body)
+        s.store.replace_snapshots(batch)
+        return {"snapshots": len(batch.snapshots), "calls": batch.calls.num_rows}
+
+    result = await run_in_threadpool(work)
+    request.app.state.metrics.ingested.labels("snapshot_calls").inc(result["calls"])
+    return json_response(result)

@@ -1,0 +1,55 @@
+"""The app factory. The lifespan owns the store and metadata connections; nothing happens
+at import time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from callstats import __version__
+from callstats.http import admin, ops
+from callstats.http.errors import install_error_handlers
+from callstats.http.metrics import Metrics
+from callstats.http.requestlog import RequestLog
+from callstats.http.services import Services
+from callstats.settings import Settings
+
+
+def create_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """An app over `services` (kept open by the caller) or over services it opens itself
+    from `settings` for its lifetime."""
+    settings = settings or (services.settings if services else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = services is None
+        app.state.services = services or Services.open(settings, clock)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.services.close()
+
+    app = FastAPI(
+        title="callstats",
+        version=__version__,
+        description="Call statistics for VoIP customers; yeti customer API v1 compatible.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    if services is not None:
+        app.state.services = services
+    app.state.metrics = Metrics()
+    install_error_handlers(app)
+    app.include_router(ops.router)
+    app.include_router(admin.router)
+    app.add_middleware(RequestLog, metrics=app.state.metrics)
+    return app

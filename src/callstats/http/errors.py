@@ -1,0 +1,59 @@
+"""Domain errors and their HTTP meaning, mapped in one place."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from callstats.http.jsonbody import json_response
+from callstats.ingest.batches import BatchRejected, BodyTooLarge
+from callstats.metadata.store import Conflict, InvalidValue, MissingReference
+from callstats.stores.base import StoreError
+
+
+class ApiError(Exception):
+    """A client-facing error with its status and JSON body."""
+
+    def __init__(self, status: int, body: object, headers: dict[str, str] | None = None):
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    def handler(status: int, body):  # type: ignore[no-untyped-def]
+        async def handle(request: Request, exc: Exception) -> Response:
+            return json_response(body(exc), status)
+        return handle
+
+    app.add_exception_handler(
+        BatchRejected, handler(422, lambda e: {"errors": [x.as_dict() for x in e.errors]})
+    )
+    app.add_exception_handler(
+        BodyTooLarge, handler(413, lambda e: {"error": "request body too large"})
+    )
+    app.add_exception_handler(Conflict, handler(409, lambda e: {"error": str(e)}))
+    app.add_exception_handler(MissingReference, handler(422, lambda e: {"error": str(e)}))
+    app.add_exception_handler(InvalidValue, handler(422, lambda e: {"error": str(e)}))
+    app.add_exception_handler(
+        StoreError, handler(503, lambda e: {"error": f"store unavailable: {e}"})
+    )
+    app.add_exception_handler(RequestValidationError, handler(422, _validation_body))
+
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return json_response(exc.body, exc.status, exc.headers)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        return json_response({"error": str(exc.detail).lower()}, exc.status_code)
+
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+
+
+def _validation_body(exc: Exception) -> dict[str, str]:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    return {"error": f"invalid value {where}: {first.get('msg', 'invalid')}".strip()}

@@ -1,0 +1,76 @@
+"""Per-request bookkeeping as plain ASGI middleware: request id, server time, one JSON log
+line, and the request metrics. Logs carry no query string values, tokens or passwords."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from callstats.http.metrics import Metrics
+
+log = logging.getLogger("callstats.request")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,255}")
+
+
+def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
+    """A well-formed incoming X-Request-Id, else a new UUID."""
+    for name, value in headers:
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            if _REQUEST_ID.fullmatch(text):
+                return text
+    return str(uuid.uuid4())
+
+
+class RequestLog:
+    def __init__(self, app: ASGIApp, metrics: Metrics):
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = request_id_from(scope["headers"])
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        state["started"] = started
+        status = 500
+
+        async def send_wrapped(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                headers.append((b"x-runtime", f"{time.perf_counter() - started:.6f}".encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapped)
+        finally:
+            runtime = time.perf_counter() - started
+            route = _route_of(scope)
+            self.metrics.requests.labels(route, str(status)).inc()
+            self.metrics.latency.labels(route).observe(runtime)
+            log.info(orjson.dumps({
+                "request_id": request_id,
+                "method": scope.get("method"),
+                "route": route,
+                "status": status,
+                "runtime": round(runtime, 6),
+                "customer": state.get("customer_id"),
+            }).decode())
+
+
+def _route_of(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path or "unmatched"

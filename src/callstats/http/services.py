@@ -1,0 +1,35 @@
+"""What the request handlers work with, opened by the app's lifespan and closed with it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from callstats.metadata.store import MetadataStore
+from callstats.settings import Settings
+from callstats.stores.base import Store, open_store
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    metadata: MetadataStore
+    clock: Callable[[], float] = time.time
+
+    @classmethod
+    def open(cls, settings: Settings, clock: Callable[[], float] = time.time) -> Services:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.ensure_jwt_secret()
+        store = open_store(settings.store_url())
+        try:
+            metadata = MetadataStore(settings.metadata_database_url())
+        except Exception:
+            store.close()
+            raise
+        return cls(settings, store, metadata, clock)
+
+    def close(self) -> None:
+        self.store.close()
+        self.metadata.close()

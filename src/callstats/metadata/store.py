@@ -1,0 +1,289 @@
+"""Customers, accounts and API logins (SPEC 3.3), one code path on SQLite and PostgreSQL.
+
+Every method is one short transaction. Conflicts and dangling references surface as
+`Conflict` / `MissingReference`, which the HTTP layer maps to 409 / 422.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from contextlib import contextmanager
+import uuid as uuid_module
+from dataclasses import asdict, dataclass, field
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from callstats.metadata.passwords import hash_password
+
+SCHEMA_VERSION = 1
+
+# BIGINT ids, but INTEGER on SQLite, where only "INTEGER PRIMARY KEY" auto-assigns.
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+meta = sa.MetaData()
+customers = sa.Table(
+    "customers", meta,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(255), nullable=False),
+)
+accounts = sa.Table(
+    "accounts", meta,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("uuid", sa.String(36), nullable=False, unique=True),
+    sa.Column("customer_id", sa.BigInteger, sa.ForeignKey("customers.id"), nullable=False,
+              index=True),
+    sa.Column("name", sa.String(255), nullable=False),
+)
+api_accesses = sa.Table(
+    "api_accesses", meta,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("customer_id", sa.BigInteger, sa.ForeignKey("customers.id"), nullable=False,
+              index=True),
+    sa.Column("login", sa.String(255), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("account_ids", sa.Text, nullable=False),  # JSON list of ints
+    sa.Column("allowed_ips", sa.Text, nullable=False),  # JSON list of CIDR strings
+)
+schema_version = sa.Table(
+    "callstats_metadata_schema", meta, sa.Column("version", sa.Integer, nullable=False)
+)
+
+
+class Conflict(Exception):
+    """An id, uuid or login that is already taken."""
+
+
+class MissingReference(Exception):
+    """A reference to a customer or account that does not exist (or not the customer's)."""
+
+
+class InvalidValue(Exception):
+    """A value that cannot be stored, e.g. a malformed CIDR or UUID."""
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    uuid: str
+    customer_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ApiAccess:
+    id: int
+    customer_id: int
+    login: str
+    account_ids: list[int] = field(default_factory=list)
+    allowed_ips: list[str] = field(default_factory=list)
+    password_hash: str = field(default="", repr=False)
+
+    def public(self) -> dict[str, object]:
+        data = asdict(self)
+        del data["password_hash"]
+        return data
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite:"):
+        return sa.create_engine(url, connect_args={"check_same_thread": False})
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class MetadataStore:
+    def __init__(self, url: str):
+        self.engine = make_engine(url)
+        with self.engine.begin() as conn:
+            meta.create_all(conn)
+            if conn.execute(sa.select(sa.func.count()).select_from(schema_version)).scalar() == 0:
+                conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+    # --- customers ---------------------------------------------------------------------
+
+    def create_customer(self, name: str, id: int | None = None) -> Customer:
+        with self._begin() as conn:
+            values: dict[str, object] = {"name": name}
+            if id is not None:
+                values["id"] = id
+            new_id = conn.execute(customers.insert().values(**values)).inserted_primary_key[0]
+            _bump_sequence(conn, "customers", id)
+        return Customer(int(new_id), name)
+
+    def list_customers(self) -> list[Customer]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(customers).order_by(customers.c.id)).all()
+        return [Customer(r.id, r.name) for r in rows]
+
+    def get_customer(self, id: int) -> Customer | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(customers).where(customers.c.id == id)).first()
+        return Customer(row.id, row.name) if row else None
+
+    def delete_customer(self, id: int) -> bool:
+        """Delete a customer with its accounts and logins (their tokens stop at once)."""
+        with self._begin() as conn:
+            conn.execute(api_accesses.delete().where(api_accesses.c.customer_id == id))
+            conn.execute(accounts.delete().where(accounts.c.customer_id == id))
+            return conn.execute(customers.delete().where(customers.c.id == id)).rowcount > 0
+
+    # --- accounts ----------------------------------------------------------------------
+
+    def create_account(
+        self, customer_id: int, name: str, uuid: str | None = None, id: int | None = None
+    ) -> Account:
+        account_uuid = _normalize_uuid(uuid) if uuid else str(uuid_module.uuid1())
+        with self._begin() as conn:
+            _require_customer(conn, customer_id)
+            values: dict[str, object] = {"customer_id": customer_id, "name": name,
+                                         "uuid": account_uuid}
+            if id is not None:
+                values["id"] = id
+            new_id = conn.execute(accounts.insert().values(**values)).inserted_primary_key[0]
+            _bump_sequence(conn, "accounts", id)
+        return Account(int(new_id), account_uuid, customer_id, name)
+
+    def list_accounts(self, customer_id: int | None = None) -> list[Account]:
+        query = sa.select(accounts).order_by(accounts.c.id)
+        if customer_id is not None:
+            query = query.where(accounts.c.customer_id == customer_id)
+        with self.engine.connect() as conn:
+            return [Account(r.id, r.uuid, r.customer_id, r.name) for r in conn.execute(query)]
+
+    def get_account(self, id: int) -> Account | None:
+        with self.engine.connect() as conn:
+            r = conn.execute(sa.select(accounts).where(accounts.c.id == id)).first()
+        return Account(r.id, r.uuid, r.customer_id, r.name) if r else None
+
+    def delete_account(self, id: int) -> bool:
+        with self._begin() as conn:
+            return conn.execute(accounts.delete().where(accounts.c.id == id)).rowcount > 0
+
+    # --- api accesses ------------------------------------------------------------------
+
+    def create_api_access(
+        self,
+        customer_id: int,
+        login: str,
+        password: str,
+        account_ids: list[int] | None = None,
+        allowed_ips: list[str] | None = None,
+    ) -> ApiAccess:
+        account_ids = sorted(set(account_ids or []))
+        allowed_ips = [_normalize_cidr(c) for c in allowed_ips or []]
+        password_hash = hash_password(password)  # slow on purpose: outside the transaction
+        with self._begin() as conn:
+            _require_customer(conn, customer_id)
+            owned = set(
+                conn.execute(
+                    sa.select(accounts.c.id).where(accounts.c.customer_id == customer_id)
+                ).scalars()
+            )
+            foreign = [a for a in account_ids if a not in owned]
+            if foreign:
+                raise MissingReference(
+                    f"account(s) {', '.join(map(str, foreign))} not found for customer "
+                    f"{customer_id}"
+                )
+            new_id = conn.execute(
+                api_accesses.insert().values(
+                    customer_id=customer_id, login=login, password_hash=password_hash,
+                    account_ids=orjson.dumps(account_ids).decode(),
+                    allowed_ips=orjson.dumps(allowed_ips).decode(),
+                )
+            ).inserted_primary_key[0]
+        return ApiAccess(int(new_id), customer_id, login, account_ids, allowed_ips,
+                         password_hash)
+
+    def list_api_accesses(self, customer_id: int | None = None) -> list[ApiAccess]:
+        query = sa.select(api_accesses).order_by(api_accesses.c.id)
+        if customer_id is not None:
+            query = query.where(api_accesses.c.customer_id == customer_id)
+        with self.engine.connect() as conn:
+            return [_api_access(r) for r in conn.execute(query)]
+
+    def get_api_access(self, id: int) -> ApiAccess | None:
+        with self.engine.connect() as conn:
+            r = conn.execute(sa.select(api_accesses).where(api_accesses.c.id == id)).first()
+        return _api_access(r) if r else None
+
+    def find_login(self, login: str) -> ApiAccess | None:
+        with self.engine.connect() as conn:
+            r = conn.execute(sa.select(api_accesses).where(api_accesses.c.login == login)).first()
+        return _api_access(r) if r else None
+
+    def delete_api_access(self, id: int) -> bool:
+        with self._begin() as conn:
+            return conn.execute(api_accesses.delete().where(api_accesses.c.id == id)).rowcount > 0
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A transaction whose integrity errors surface as Conflict."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except sa.exc.IntegrityError as error:
+            raise Conflict(_conflict_message(error)) from None
+
+
+def _conflict_message(error: Exception) -> str:
+    text = str(getattr(error, "orig", error)).lower()
+    for what in ("login", "uuid"):
+        if what in text:
+            return f"{what} already taken"
+    return "id already taken"
+
+
+def _require_customer(conn: Connection, customer_id: int) -> None:
+    if conn.execute(sa.select(customers.c.id).where(customers.c.id == customer_id)).first() is None:
+        raise MissingReference(f"customer {customer_id} not found")
+
+
+def _bump_sequence(conn: Connection, table: str, explicit_id: int | None) -> None:
+    """After an explicit id on PostgreSQL, move the serial past it (SQLite does by itself)."""
+    if explicit_id is None or conn.dialect.name != "postgresql":
+        return
+    conn.execute(
+        sa.text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"(SELECT max(id) FROM {table}))"
+        )
+    )
+
+
+def _normalize_uuid(text: str) -> str:
+    try:
+        return str(uuid_module.UUID(text))
+    except ValueError:
+        raise InvalidValue(f"invalid uuid {text!r}") from None
+
+
+def _normalize_cidr(text: str) -> str:
+    try:
+        return str(ipaddress.ip_network(text, strict=False))
+    except ValueError:
+        raise InvalidValue(f"invalid CIDR {text!r}") from None
+
+
+def _api_access(row: sa.Row) -> ApiAccess:
+    return ApiAccess(
+        row.id, row.customer_id, row.login, orjson.loads(row.account_ids),
+        orjson.loads(row.allowed_ips), row.password_hash,
+    )

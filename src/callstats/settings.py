@@ -1,0 +1,79 @@
+"""Every setting of callstats, read once from `CALLSTATS_*` variables into one typed object.
+
+The object is passed to whatever needs it (app factory, CLI commands); nothing reads the
+environment anywhere else. Each field's description is its documentation: `callstats
+settings` prints them, and docs/configuration.md is generated from the same source.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CALLSTATS_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("./callstats-data"),
+        description="Directory of the embedded store (DuckDB file and default SQLite metadata).",
+    )
+    store: str = Field(
+        "",
+        description="CDR/snapshot store URL: `duckdb:///path/cdr.duckdb` (default: "
+        "`<data_dir>/cdr.duckdb`).",
+    )
+    metadata_url: str = Field(
+        "",
+        description="SQLAlchemy URL of the metadata database: `sqlite:///…` (default: "
+        "`<data_dir>/metadata.sqlite`) or `postgresql://…`.",
+    )
+    host: str = Field("127.0.0.1", description="Address `callstats serve` listens on.")
+    port: int = Field(8080, description="Port `callstats serve` listens on.")
+    admin_token: str = Field(
+        "",
+        description="Bearer token of the admin API. Empty: the admin API is off (404).",
+    )
+    jwt_secret: str = Field(
+        "",
+        description="HS256 secret for customer tokens. Empty: a random secret is made and kept "
+        "in `<data_dir>/jwt-secret` so tokens survive restarts.",
+    )
+    token_lifetime: int = Field(86400, description="Lifetime of minted customer tokens, seconds.")
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated IPs/CIDRs whose X-Real-IP / X-Forwarded-For are believed.",
+    )
+    snapshot_max_age: int = Field(
+        180, description="Seconds a node's latest active-call snapshot counts as live."
+    )
+    max_body: int = Field(
+        64 * 1024 * 1024,
+        description="Largest ingestion body in bytes, as sent and again after gzip decoding.",
+    )
+    log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+    query_timeout: float = Field(
+        30.0, description="Seconds a report query may run before it is interrupted (503)."
+    )
+
+    def store_url(self) -> str:
+        return self.store or f"duckdb:///{(self.data_dir / 'cdr.duckdb').resolve()}"
+
+    def metadata_database_url(self) -> str:
+        return self.metadata_url or f"sqlite:///{(self.data_dir / 'metadata.sqlite').resolve()}"
+
+    def ensure_jwt_secret(self) -> str:
+        """The configured secret, else one persisted in the data directory."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        import secrets
+
+        path = self.data_dir / "jwt-secret"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        self.jwt_secret = path.read_text().strip()
+        return self.jwt_secret

@@ -1,0 +1,56 @@
+"""The small interface every CDR/snapshot store implements.
+
+Stores take validated Arrow tables (see `callstats.ingest`) and, for reports, return exact
+aggregates as plain integers and Decimals; everything above them is engine-agnostic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import pyarrow as pa
+
+from callstats.ingest.batches import SnapshotBatch
+
+
+@dataclass(frozen=True)
+class InsertResult:
+    received: int
+    inserted: int
+    duplicates: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"received": self.received, "inserted": self.inserted,
+                "duplicates": self.duplicates}
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked (unreachable, locked, newer schema)."""
+
+
+class Store(Protocol):
+    schema_version: int
+
+    def insert_cdrs(self, table: pa.Table) -> InsertResult:
+        """Store rows whose id is new (the first of a batch's repeats wins); durable on return."""
+
+    def replace_snapshots(self, batch: SnapshotBatch) -> None:
+        """Store each snapshot of the batch, replacing one with the same (node_id, time)."""
+
+    def count_cdrs(self) -> int: ...
+
+    def ping(self) -> None:
+        """Raise StoreError unless the store answers."""
+
+    def close(self) -> None: ...
+
+
+def open_store(url: str) -> Store:
+    """The store a `CALLSTATS_STORE` URL names."""
+    scheme = url.split(":", 1)[0]
+    if scheme == "duckdb":
+        from callstats.stores.duckdb_store import DuckDBStore
+
+        return DuckDBStore(url.removeprefix("duckdb://"))
+    raise StoreError(f"unsupported store URL {url!r} (expected duckdb:///path)")

@@ -1,0 +1,92 @@
+"""Shared fixtures: real DuckDB files, real SQLite/PostgreSQL metadata, the real app."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from callstats.http.app import create_app
+from callstats.http.services import Services
+from callstats.metadata.store import MetadataStore
+from callstats.settings import Settings
+
+ADMIN_TOKEN = "test-admin-token"
+POSTGRES_URL = os.environ.get(
+    "CALLSTATS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN,
+                    jwt_secret="test-secret-" + "x" * 32)
+
+
+@pytest.fixture
+def services(settings: Settings) -> Iterator[Services]:
+    opened = Services.open(settings)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(services=services)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def _postgres_available() -> bool:
+    try:
+        engine = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def metadata_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each metadata test runs on SQLite and on PostgreSQL (a fresh schema per test)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'metadata.sqlite'}"
+        return
+    if not _postgres_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL not reachable at {POSTGRES_URL}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"))
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def metadata(metadata_url: str) -> Iterator[MetadataStore]:
+    store = MetadataStore(metadata_url)
+    yield store
+    store.close()
