@@ -34,43 +34,43 @@ def _col(name: str, kind: Kind, **kw: object) -> Column:
     return Column(name, kind, **kw)  # type: ignore[arg-type]
 
 
-I, B, S, T, D, F = Kind.INT, Kind.BOOL, Kind.STR, Kind.TS, Kind.DEC, Kind.FLOAT
+INT, BOOL, STR, TS, DEC, FLOAT = Kind.INT, Kind.BOOL, Kind.STR, Kind.TS, Kind.DEC, Kind.FLOAT
 
 CDR_COLUMNS: tuple[Column, ...] = (
-    _col("id", I, required=True),
-    _col("time_start", T, required=True),
-    _col("time_connect", T),
-    _col("time_end", T),
-    _col("duration", I, required=True, non_negative=True),
-    _col("customer_id", I),
-    _col("customer_acc_id", I),
-    _col("vendor_id", I),
-    _col("vendor_acc_id", I),
-    _col("is_last_cdr", B, default=True),
-    _col("local_tag", S),
-    _col("src_country_id", I),
-    _col("dst_country_id", I),
-    _col("src_prefix_in", S),
-    _col("dst_prefix_in", S),
-    _col("src_prefix_routing", S),
-    _col("dst_prefix_routing", S),
-    _col("src_name_in", S),
-    _col("auth_orig_ip", S),
-    _col("customer_price", D, default=0, scale=6),
-    _col("vendor_price", D, default=0, scale=6),
-    _col("customer_duration", I),
-    _col("vendor_duration", I),
-    _col("lega_disconnect_code", I, zero_is_null=True),
-    _col("legb_disconnect_code", I, zero_is_null=True),
-    _col("internal_disconnect_code", I, zero_is_null=True),
-    _col("is_redirected", B, default=False),
-    _col("extension_id", I),
+    _col("id", INT, required=True),
+    _col("time_start", TS, required=True),
+    _col("time_connect", TS),
+    _col("time_end", TS),
+    _col("duration", INT, required=True, non_negative=True),
+    _col("customer_id", INT),
+    _col("customer_acc_id", INT),
+    _col("vendor_id", INT),
+    _col("vendor_acc_id", INT),
+    _col("is_last_cdr", BOOL, default=True),
+    _col("local_tag", STR),
+    _col("src_country_id", INT),
+    _col("dst_country_id", INT),
+    _col("src_prefix_in", STR),
+    _col("dst_prefix_in", STR),
+    _col("src_prefix_routing", STR),
+    _col("dst_prefix_routing", STR),
+    _col("src_name_in", STR),
+    _col("auth_orig_ip", STR),
+    _col("customer_price", DEC, default=0, scale=6),
+    _col("vendor_price", DEC, default=0, scale=6),
+    _col("customer_duration", INT),
+    _col("vendor_duration", INT),
+    _col("lega_disconnect_code", INT, zero_is_null=True),
+    _col("legb_disconnect_code", INT, zero_is_null=True),
+    _col("internal_disconnect_code", INT, zero_is_null=True),
+    _col("is_redirected", BOOL, default=False),
+    _col("extension_id", INT),
     # bridged defaults to duration > 0 and bridged_duration to duration when bridged:
     # derived in ingestion (see ingest.convert.derive_cdr_defaults).
-    _col("bridged", B),
-    _col("bridged_duration", I, non_negative=True),
-    _col("answered_elsewhere", B, default=False),
-    _col("pdd", F),
+    _col("bridged", BOOL),
+    _col("bridged_duration", INT, non_negative=True),
+    _col("answered_elsewhere", BOOL, default=False),
+    _col("pdd", FLOAT),
 )
 
 # Keys of seed 004's outgoing-active-calls items, in the seed's order. The snapshot envelope
@@ -105,34 +105,34 @@ ACTIVE_CALL_KEYS: tuple[str, ...] = (
 )
 
 _CALL_KINDS: dict[str, Kind] = {
-    "start_time": T,
-    "connect_time": T,
-    "destination_initial_interval": I,
-    "destination_next_interval": I,
-    "auth_orig_transport_protocol_id": I,
-    "auth_orig_port": I,
-    "destination_initial_rate": D,
-    "destination_next_rate": D,
-    "destination_fee": D,
+    "start_time": TS,
+    "connect_time": TS,
+    "destination_initial_interval": INT,
+    "destination_next_interval": INT,
+    "auth_orig_transport_protocol_id": INT,
+    "auth_orig_port": INT,
+    "destination_initial_rate": DEC,
+    "destination_next_rate": DEC,
+    "destination_fee": DEC,
 }
 
 # Rates and fees keep up to 10 fractional digits (switch rate decks use more than 6).
 RATE_SCALE = 10
 
 SNAPSHOT_CALL_COLUMNS: tuple[Column, ...] = tuple(
-    _col(key, _CALL_KINDS.get(key, S), scale=RATE_SCALE if _CALL_KINDS.get(key) is D else 0)
+    _col(key, _CALL_KINDS.get(key, STR), scale=RATE_SCALE if _CALL_KINDS.get(key) is DEC else 0)
     for key in ACTIVE_CALL_KEYS[1:]
 ) + (
-    _col("customer_id", I),
-    _col("customer_acc_id", I),
-    _col("vendor_id", I),
-    _col("vendor_acc_id", I),
-    _col("src_country_id", I),
-    _col("dst_country_id", I),
-    _col("duration", I, non_negative=True),
-    _col("customer_price", D, default=0, scale=6),
-    _col("vendor_price", D, default=0, scale=6),
-    _col("local_tag", S),
+    _col("customer_id", INT),
+    _col("customer_acc_id", INT),
+    _col("vendor_id", INT),
+    _col("vendor_acc_id", INT),
+    _col("src_country_id", INT),
+    _col("dst_country_id", INT),
+    _col("duration", INT, non_negative=True),
+    _col("customer_price", DEC, default=0, scale=6),
+    _col("vendor_price", DEC, default=0, scale=6),
+    _col("local_tag", STR),
 )
 
 CDR_BY_NAME = {c.name: c for c in CDR_COLUMNS}

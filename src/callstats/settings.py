@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     token_lifetime: int = Field(86400, description="Lifetime of minted customer tokens, seconds.")
     trusted_proxies: str = Field(
         "",
-        description="Comma-separated IPs/CIDRs whose X-Real-IP / X-Forwarded-For are believed.",
+        description="Comma-separated IPs/CIDRs of reverse proxies whose X-Real-IP / "
+        "X-Forwarded-For give the client IP (default none: the socket peer is the client).",
     )
     snapshot_max_age: int = Field(
         180, description="Seconds a node's latest active-call snapshot counts as live."
@@ -54,9 +55,6 @@ class Settings(BaseSettings):
         description="Largest ingestion body in bytes, as sent and again after gzip decoding.",
     )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
-    query_timeout: float = Field(
-        30.0, description="Seconds a report query may run before it is interrupted (503)."
-    )
 
     def store_url(self) -> str:
         return self.store or f"duckdb:///{(self.data_dir / 'cdr.duckdb').resolve()}"

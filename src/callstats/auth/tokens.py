@@ -3,6 +3,7 @@ would also mint and accept."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 import jwt
@@ -72,8 +73,19 @@ def _dynamic(claims: dict, exp: int) -> TokenClaims:
         raise InvalidToken("bad cfg")
     account_ids = cfg.get("account_ids") or []
     allowed_ips = cfg.get("allowed_ips") or []
-    if not all(type(a) is int for a in account_ids) or not all(
-        isinstance(ip, str) for ip in allowed_ips
+    if (
+        not isinstance(account_ids, list)
+        or not isinstance(allowed_ips, list)
+        or not all(type(a) is int for a in account_ids)
+        or not all(isinstance(ip, str) and _is_cidr(ip) for ip in allowed_ips)
     ):
         raise InvalidToken("bad cfg")
     return TokenClaims(None, exp, cfg["customer_id"], list(account_ids), list(allowed_ips))
+
+
+def _is_cidr(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True

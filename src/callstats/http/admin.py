@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -34,6 +37,32 @@ def require_admin(request: Request) -> None:
 
 
 router = APIRouter(prefix=PREFIX, dependencies=[Depends(require_admin)], tags=["admin"])
+ServicesDep = Annotated[Services, Depends(services)]
+MAX_JSON_BODY = 1024 * 1024
+M = TypeVar("M", bound=BaseModel)
+
+
+def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
+    """The JSON body as `model`, read only once the admin check passed: a FastAPI body
+    parameter is read (and malformed JSON refused) before any dependency runs."""
+
+    async def parse(request: Request) -> M:
+        raw = await read_body(request, MAX_JSON_BODY)
+        try:
+            return model.model_validate_json(raw)
+        except ValidationError as exc:
+            raise RequestValidationError(
+                exc.errors(include_url=False, include_input=False)
+            ) from None
+
+    return parse
+
+
+def body_doc(model: type[BaseModel]) -> dict[str, object]:
+    """The OpenAPI request body that `json_body(model)` reads."""
+    schema = model.model_json_schema()
+    return {"requestBody": {"required": True,
+                            "content": {"application/json": {"schema": schema}}}}
 
 
 class CustomerIn(BaseModel):
@@ -56,6 +85,11 @@ class ApiAccessIn(BaseModel):
     allowed_ips: list[str] = []
 
 
+CustomerBody = Annotated[CustomerIn, Depends(json_body(CustomerIn))]
+AccountBody = Annotated[AccountIn, Depends(json_body(AccountIn))]
+ApiAccessBody = Annotated[ApiAccessIn, Depends(json_body(ApiAccessIn))]
+
+
 def _found(item: object | None) -> object:
     if item is None:
         raise ApiError(404, {"error": "not found"})
@@ -68,29 +102,29 @@ def _deleted(done: bool) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/customers", status_code=201)
-async def create_customer(body: CustomerIn, s: Services = Depends(services)) -> Response:
+@router.post("/customers", status_code=201, openapi_extra=body_doc(CustomerIn))
+async def create_customer(body: CustomerBody, s: ServicesDep) -> Response:
     customer = await run_in_threadpool(s.metadata.create_customer, body.name, body.id)
     return json_response(customer.__dict__, 201)
 
 
 @router.get("/customers")
-async def list_customers(s: Services = Depends(services)) -> Response:
+async def list_customers(s: ServicesDep) -> Response:
     return json_response([c.__dict__ for c in await run_in_threadpool(s.metadata.list_customers)])
 
 
 @router.get("/customers/{id}")
-async def show_customer(id: int, s: Services = Depends(services)) -> Response:
+async def show_customer(id: int, s: ServicesDep) -> Response:
     return json_response(_found(await run_in_threadpool(s.metadata.get_customer, id)).__dict__)
 
 
 @router.delete("/customers/{id}", status_code=204)
-async def delete_customer(id: int, s: Services = Depends(services)) -> Response:
+async def delete_customer(id: int, s: ServicesDep) -> Response:
     return _deleted(await run_in_threadpool(s.metadata.delete_customer, id))
 
 
-@router.post("/accounts", status_code=201)
-async def create_account(body: AccountIn, s: Services = Depends(services)) -> Response:
+@router.post("/accounts", status_code=201, openapi_extra=body_doc(AccountIn))
+async def create_account(body: AccountBody, s: ServicesDep) -> Response:
     account = await run_in_threadpool(
         s.metadata.create_account, body.customer_id, body.name, body.uuid, body.id
     )
@@ -98,22 +132,22 @@ async def create_account(body: AccountIn, s: Services = Depends(services)) -> Re
 
 
 @router.get("/accounts")
-async def list_accounts(s: Services = Depends(services)) -> Response:
+async def list_accounts(s: ServicesDep) -> Response:
     return json_response([a.__dict__ for a in await run_in_threadpool(s.metadata.list_accounts)])
 
 
 @router.get("/accounts/{id}")
-async def show_account(id: int, s: Services = Depends(services)) -> Response:
+async def show_account(id: int, s: ServicesDep) -> Response:
     return json_response(_found(await run_in_threadpool(s.metadata.get_account, id)).__dict__)
 
 
 @router.delete("/accounts/{id}", status_code=204)
-async def delete_account(id: int, s: Services = Depends(services)) -> Response:
+async def delete_account(id: int, s: ServicesDep) -> Response:
     return _deleted(await run_in_threadpool(s.metadata.delete_account, id))
 
 
-@router.post("/api-accesses", status_code=201)
-async def create_api_access(body: ApiAccessIn, s: Services = Depends(services)) -> Response:
+@router.post("/api-accesses", status_code=201, openapi_extra=body_doc(ApiAccessIn))
+async def create_api_access(body: ApiAccessBody, s: ServicesDep) -> Response:
     access = await run_in_threadpool(
         s.metadata.create_api_access, body.customer_id, body.login, body.password,
         body.account_ids, body.allowed_ips,
@@ -122,18 +156,18 @@ async def create_api_access(body: ApiAccessIn, s: Services = Depends(services)) 
 
 
 @router.get("/api-accesses")
-async def list_api_accesses(s: Services = Depends(services)) -> Response:
+async def list_api_accesses(s: ServicesDep) -> Response:
     items = await run_in_threadpool(s.metadata.list_api_accesses)
     return json_response([a.public() for a in items])
 
 
 @router.get("/api-accesses/{id}")
-async def show_api_access(id: int, s: Services = Depends(services)) -> Response:
+async def show_api_access(id: int, s: ServicesDep) -> Response:
     return json_response(_found(await run_in_threadpool(s.metadata.get_api_access, id)).public())
 
 
 @router.delete("/api-accesses/{id}", status_code=204)
-async def delete_api_access(id: int, s: Services = Depends(services)) -> Response:
+async def delete_api_access(id: int, s: ServicesDep) -> Response:
     return _deleted(await run_in_threadpool(s.metadata.delete_api_access, id))
 
 
@@ -165,7 +199,7 @@ def _format(request: Request, default: Format | None) -> Format:
 
 
 @router.post("/cdrs")
-async def ingest_cdrs(request: Request, s: Services = Depends(services)) -> Response:
+async def ingest_cdrs(request: Request, s: ServicesDep) -> Response:
     fmt = _format(request, None)
     body = await read_body(request, s.settings.max_body)
 
@@ -180,7 +214,7 @@ async def ingest_cdrs(request: Request, s: Services = Depends(services)) -> Resp
 
 
 @router.post("/active-calls")
-async def ingest_active_calls(request: Request, s: Services = Depends(services)) -> Response:
+async def ingest_active_calls(request: Request, s: ServicesDep) -> Response:
     fmt = _format(request, Format.NDJSON)
     body = await read_body(request, s.settings.max_body)
 

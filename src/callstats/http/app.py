@@ -10,7 +10,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from callstats import __version__
-from callstats.http import admin, ops
+from callstats.http import admin, customer_api, ops, pbx_api
+from callstats.http.customer_headers import CustomerHeaders
 from callstats.http.errors import install_error_handlers
 from callstats.http.metrics import Metrics
 from callstats.http.requestlog import RequestLog
@@ -51,5 +52,8 @@ def create_app(
     install_error_handlers(app)
     app.include_router(ops.router)
     app.include_router(admin.router)
+    app.include_router(customer_api.router)
+    app.include_router(pbx_api.router)
+    app.add_middleware(CustomerHeaders)
     app.add_middleware(RequestLog, metrics=app.state.metrics)
     return app

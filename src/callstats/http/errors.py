@@ -10,6 +10,7 @@ from starlette.responses import Response
 from callstats.http.jsonbody import json_response
 from callstats.ingest.batches import BatchRejected, BodyTooLarge
 from callstats.metadata.store import Conflict, InvalidValue, MissingReference
+from callstats.reports.params import BadParams
 from callstats.stores.base import StoreError
 
 
@@ -32,6 +33,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(
         BodyTooLarge, handler(413, lambda e: {"error": "request body too large"})
     )
+    app.add_exception_handler(BadParams, handler(400, lambda e: {"error": e.message}))
     app.add_exception_handler(Conflict, handler(409, lambda e: {"error": str(e)}))
     app.add_exception_handler(MissingReference, handler(422, lambda e: {"error": str(e)}))
     app.add_exception_handler(InvalidValue, handler(422, lambda e: {"error": str(e)}))
@@ -46,7 +48,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        return json_response({"error": str(exc.detail).lower()}, exc.status_code)
+        return json_response({"error": str(exc.detail).lower()}, exc.status_code, exc.headers)
 
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
@@ -56,4 +58,5 @@ def _validation_body(exc: Exception) -> dict[str, str]:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-    return {"error": f"invalid value {where}: {first.get('msg', 'invalid')}".strip()}
+    message = first.get("msg", "invalid")
+    return {"error": f"invalid value {where}: {message}" if where else f"invalid body: {message}"}

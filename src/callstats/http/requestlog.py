@@ -11,10 +11,12 @@ import uuid
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from callstats.http.jsonbody import JSON_TYPE
 from callstats.http.metrics import Metrics
 
 log = logging.getLogger("callstats.request")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,255}")
+_ERROR_500 = b'{"error":"internal server error"}'
 
 
 def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
@@ -42,11 +44,12 @@ class RequestLog:
         state["request_id"] = request_id
         state["started"] = started
         status = 500
+        started_response = False
 
         async def send_wrapped(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started_response = message["status"], True
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.append((b"x-runtime", f"{time.perf_counter() - started:.6f}".encode()))
@@ -55,6 +58,15 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, send_wrapped)
+        except Exception:
+            # Our own fault. Answer here, so even a 500 carries the request id and is JSON;
+            # the error still propagates to be logged with its traceback.
+            if not started_response:
+                await send_wrapped({"type": "http.response.start", "status": 500,
+                                    "headers": [(b"content-type", JSON_TYPE.encode()),
+                                                (b"content-length", b"%d" % len(_ERROR_500))]})
+                await send_wrapped({"type": "http.response.body", "body": _ERROR_500})
+            raise
         finally:
             runtime = time.perf_counter() - started
             route = _route_of(scope)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -84,6 +85,8 @@ def _convert_column(column: Column, values: pa.Array) -> tuple[pa.Array, list[Ro
     typed, bad_rows = converter(values, column)
     errors = [RowError(i + 1, column.name, msg) for i, msg in bad_rows]
     if errors:
+        if column.required and values.null_count:  # list the missing ones too
+            errors += _rows_where(pc.is_null(values), column.name, "is required")
         return pa.nulls(len(values), arrow_type(column)), errors
     if column.zero_is_null:
         typed = pc.if_else(pc.equal(typed, 0), pa.scalar(None, typed.type), typed)
@@ -125,6 +128,8 @@ def _wrong_type(values: pa.Array, expected: str) -> tuple[pa.Array, Bad]:
 
 
 def _describe(value: object) -> str:
+    if isinstance(value, Decimal):  # as written: 0.1234567, not Decimal('0.123456700')
+        value = format(value.normalize(), "f")
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -209,16 +214,18 @@ def _to_bool(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
     if pa.types.is_boolean(t):
         return values, []
     if pa.types.is_integer(t) or pa.types.is_floating(t):
-        ok = pc.fill_null(pc.is_in(values, pa.array([0, 1], t)), True)
+        ok = pc.or_kleene(pc.is_null(values), pc.is_in(values, pa.array([0, 1], t)))
         if not pc.all(ok).as_py():
             return values, _rows_false(ok, values, "a boolean (true/false or 1/0)")
         return pc.not_equal(values, pa.scalar(0, t)), []
     if pa.types.is_string(t):
         lowered = pc.utf8_lower(values)
-        ok = pc.fill_null(pc.is_in(lowered, pa.array(sorted(_TRUE | _FALSE))), True)
+        known = pc.is_in(lowered, pa.array(sorted(_TRUE | _FALSE)))
+        ok = pc.or_kleene(pc.is_null(values), known)
         if not pc.all(ok).as_py():
             return values, _rows_false(ok, values, "a boolean (true/false or 1/0)")
-        return pc.is_in(lowered, pa.array(sorted(_TRUE))).cast(pa.bool_()), []
+        truth = pc.is_in(lowered, pa.array(sorted(_TRUE)))
+        return pc.if_else(pc.is_null(values), pa.scalar(None, pa.bool_()), truth), []
     return _wrong_type(values, "a boolean")
 
 
@@ -239,8 +246,10 @@ def _to_decimal(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
     what = f"a decimal with at most {column.scale} decimal places"
     if pa.types.is_null(t):
         return pa.nulls(len(values), target), []
-    if pa.types.is_decimal(t) or pa.types.is_integer(t):
+    if pa.types.is_decimal(t):
         return _cast_exact(values, target, what)
+    if pa.types.is_integer(t):  # Arrow wants precision 19 + scale for an int64 cast
+        return _to_decimal(pc.cast(values, pa.string()), column)
     if pa.types.is_floating(t):
         return _to_decimal(_shortest_text(values), column)
     if pa.types.is_string(t):
@@ -251,6 +260,8 @@ def _to_decimal(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
 def _shortest_text(values: pa.Array) -> pa.Array:
     """A double's shortest round-trip spelling: the number its writer meant (exact for up to
     15 significant digits; readers route longer JSON numbers around floats entirely)."""
+    if values.type != pa.float64():  # a float32's own shortest spelling, not its double's
+        return pc.cast(values, pa.string())
     return pa.array([None if v is None else repr(v) for v in values.to_pylist()], pa.string())
 
 
@@ -276,13 +287,20 @@ def _to_timestamp(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
     if pa.types.is_timestamp(t):
         if t.tz is None:
             values = pc.assume_timezone(values, "UTC")
-        return pc.cast(values, _TS), []
+        # Nanoseconds are truncated to the stored microseconds, as text fractions are.
+        return pc.cast(values, _TS, safe=t.unit != "ns"), []
     if pa.types.is_date(t):
         return pc.cast(pc.cast(values, pa.timestamp("us")), _TS), []
     if pa.types.is_integer(t):
-        return _micros_to_ts(pc.multiply_checked(pc.cast(values, pa.int64()), 1_000_000))
+        try:
+            return _micros_to_ts(pc.multiply_checked(pc.cast(values, pa.int64()), 1_000_000))
+        except pa.ArrowInvalid:  # beyond int64 microseconds: the text path names the rows
+            return _string_to_timestamp(pc.cast(values, pa.string()))
     if pa.types.is_floating(t):
         return _string_to_timestamp(_shortest_text(values))
+    if pa.types.is_decimal(t):  # unix seconds read exactly from JSON text
+        return _string_to_timestamp(pa.array(
+            [None if v is None else format(v, "f") for v in values.to_pylist()], pa.string()))
     if pa.types.is_string(t):
         return _string_to_timestamp(values)
     return _wrong_type(values, "a time")
@@ -307,17 +325,28 @@ def _string_to_timestamp(values: pa.Array) -> tuple[pa.Array, Bad]:
     if not pc.all(ok).as_py():
         return values, _rows_false(ok, values, _TIME_WHAT)
     if pc.any(is_unix).as_py():
-        micros = _unix_text_to_micros(values)
+        try:
+            micros = _unix_text_to_micros(values)
+        except pa.ArrowInvalid:
+            unix_part = pc.if_else(is_unix, values, pa.scalar(None, pa.string()))
+            return values, _locate(unix_part, _unix_out_of_range)
         iso_part = pc.if_else(is_iso, values, pa.scalar(None, pa.string()))
     else:
         micros, iso_part = None, values
     try:
         parsed = pc.cast(_normalize_iso(iso_part), _TS)
     except pa.ArrowInvalid:
-        return values, _locate(
+        bad = _locate(
             iso_part,
             lambda v: None if parse_iso_micros(v) is not None else f"{v!r} is not a valid time",
         )
+        if bad:
+            return values, bad
+        # Arrow refused a spelling timeparse accepts: take timeparse's reading.
+        parsed = pa.array(
+            [None if v is None else parse_iso_micros(v) for v in iso_part.to_pylist()],
+            pa.int64(),
+        ).view(_TS)
     if micros is None:
         return parsed, []
     return pc.if_else(is_unix, micros.view(_TS), parsed), []
@@ -328,7 +357,7 @@ def _normalize_iso(values: pa.Array) -> pa.Array:
     v = pc.replace_substring_regex(values, r"(\.\d{6})\d+", r"\1")  # keep microseconds
     v = pc.replace_substring_regex(v, r"^(\d{4}-\d{2}-\d{2})$", r"\1T00:00:00")
     v = pc.replace_substring_regex(v, r" (\d{2}:?\d{2})$", r"+\1")  # un-encoded "+"
-    v = pc.replace_substring_regex(v, r"(:\d{2}(?:\.\d+)?)$", r"\1Z")  # no offset: UTC
+    v = pc.replace_substring_regex(v, r"(:\d{2}:\d{2}(?:\.\d+)?)$", r"\1Z")  # no offset: UTC
     return v
 
 
@@ -342,9 +371,17 @@ def _unix_text_to_micros(values: pa.Array) -> pa.Array:
         pc.utf8_rpad(pc.struct_field(parts, "frac"), 6, "0"), 0, 6
     )
     frac = pc.cast(pc.if_else(pc.equal(frac_text, ""), "000000", frac_text), pa.int64())
-    magnitude = pc.add(pc.multiply_checked(whole, 1_000_000), frac)
+    magnitude = pc.add_checked(pc.multiply_checked(whole, 1_000_000), frac)
     negative = pc.equal(pc.struct_field(parts, "sign"), "-")
     return pc.if_else(negative, pc.negate(magnitude), magnitude)
+
+
+def _unix_out_of_range(value: object) -> str | None:
+    try:
+        _unix_text_to_micros(pa.array([value], pa.string()))
+    except pa.ArrowInvalid:
+        return f"{value!r} is out of range"
+    return None
 
 
 _CONVERTERS: dict[Kind, Callable[[pa.Array, Column], tuple[pa.Array, Bad]]] = {

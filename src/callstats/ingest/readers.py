@@ -6,15 +6,18 @@ Readers only split the input into columns; `convert` decides what the values mea
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import zlib
 from collections.abc import Sequence
 from enum import Enum
+from operator import itemgetter
 
 import orjson
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from callstats.columns import Column, Kind
@@ -90,6 +93,9 @@ def read_columns(
 ) -> tuple[dict[str, pa.Array], int]:
     """Raw columns (only those the model knows) and the number of data rows."""
     if fmt is Format.NDJSON:
+        fast = _arrow_ndjson(data, columns)
+        if fast is not None:
+            return fast
         return columns_from_records(parse_ndjson(data, exact_keys(columns)), columns)
     if fmt is Format.CSV:
         return _read_csv(data, columns)
@@ -99,51 +105,137 @@ def read_columns(
 # --- NDJSON --------------------------------------------------------------------------
 
 
+def _arrow_ndjson(
+    data: bytes, columns: Sequence[Column]
+) -> tuple[dict[str, pa.Array], int] | None:
+    """Fast path: Arrow's multi-threaded C++ reader, typed by the first record's values.
+    Decimal and time numbers are read as decimals straight from their text, so nothing
+    passes through a binary float. Anything unexpected (a type changing between rows, bad
+    JSON, a non-object line) returns None and the exact row-aware path takes over."""
+    first_line = data.lstrip().split(b"\n", 1)[0]
+    try:
+        first = orjson.loads(first_line)
+    except orjson.JSONDecodeError:
+        return None
+    if type(first) is not dict:
+        return None
+    fields = []
+    for column in columns:
+        arrow_type = _sniffed_type(column, first.get(column.name))
+        if arrow_type is None:
+            return None
+        fields.append(pa.field(column.name, arrow_type))
+    try:
+        table = pajson.read_json(
+            io.BytesIO(data),
+            read_options=pajson.ReadOptions(block_size=1 << 20),
+            parse_options=pajson.ParseOptions(
+                explicit_schema=pa.schema(fields), unexpected_field_behavior="ignore"
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    return {f.name: table.column(f.name) for f in fields}, table.num_rows
+
+
+_EXACT_NUMBER = pa.decimal128(38, 9)
+
+
+# The Arrow type a column is read as when the first record does not show its JSON type.
+# A wrong guess (say 0/1 for a boolean) makes Arrow fail, and the exact path takes over.
+_BY_KIND = {Kind.INT: pa.int64(), Kind.BOOL: pa.bool_(), Kind.STR: pa.string(),
+            Kind.DEC: _EXACT_NUMBER, Kind.TS: pa.string(), Kind.FLOAT: pa.float64()}
+
+
+def _sniffed_type(column: Column, value: object) -> pa.DataType | None:
+    """Every model column gets a type: Arrow drops columns missing from the schema."""
+    exact = column.kind in (Kind.DEC, Kind.TS)
+    if value is None:
+        return _BY_KIND[column.kind]
+    if type(value) is bool:
+        return pa.bool_()
+    if type(value) is int:
+        return _EXACT_NUMBER if column.kind is Kind.DEC else pa.int64()
+    if type(value) is float:
+        return _EXACT_NUMBER if exact else pa.float64()
+    if type(value) is str:
+        return pa.string()
+    return None  # a nested value: the exact path reports it
+
+
 def exact_keys(columns: Sequence[Column]) -> tuple[str, ...]:
     return tuple(c.name for c in columns if c.kind in (Kind.DEC, Kind.TS))
 
 
-def _quote_numbers_pattern(keys: Sequence[str]) -> re.Pattern[bytes]:
-    # An unescaped quote is always structural in JSON, so `(?<!\\)"key":` is a real key.
-    names = b"|".join(re.escape(k.encode()) for k in keys)
-    return re.compile(
-        rb'(?<!\\)"(' + names + rb')"(\s*):(\s*)(-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)'
-    )
+_NUMBER = rb"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
 
 
-_PATTERNS: dict[tuple[str, ...], re.Pattern[bytes]] = {}
+@functools.cache
+def _quoter(key: str) -> re.Pattern[bytes]:
+    """Finds `"key": <number>`. An unescaped quote is always structural in JSON, so the
+    lookbehind makes `"key":` a real key, never text inside a string."""
+    name = re.escape(key.encode())
+    return re.compile(rb'"' + name + rb'"(?<!\\"' + name + rb'")(\s*:\s*)(' + _NUMBER + rb")")
 
 
-def quote_exact_numbers(data: bytes, keys: tuple[str, ...]) -> bytes:
+_DIGITS_ONLY = bytes.maketrans(b"123456789.", b"0000000000")
+_LONG_RUN = b"0" * 16
+
+
+def _owning_key(data: bytes, value_start: int) -> bytes | None:
+    """The key of `"key": <value at value_start>`, or None when the run is not a value."""
+    closing = data.rfind(b'"', 0, value_start)
+    if closing < 0 or data[closing + 1:value_start].strip(b" \t\r\n-") != b":":
+        return None
+    opening = data.rfind(b'"', 0, closing)
+    return data[opening + 1:closing] if opening >= 0 else None
+
+
+def may_hold_long_numbers(data: bytes, keys: Sequence[str]) -> bool:
+    """True when a number under one of `keys` may carry more than 15 significant digits.
+    Below that, a JSON number parsed to a double and spelled back with repr() is exactly the
+    number written, so the fast parser is exact. Runs of 16+ digits/dots are found at C
+    speed; only for those do we look back for the key that owns them."""
+    flat = data.translate(_DIGITS_ONLY)
+    wanted = {key.encode() for key in keys}
+    position = flat.find(_LONG_RUN)
+    while position != -1:
+        if _owning_key(data, position) in wanted:
+            return True
+        end = position + len(_LONG_RUN)
+        while end < len(flat) and flat[end] == 0x30:
+            end += 1
+        position = flat.find(_LONG_RUN, end)
+    return False
+
+
+def quote_exact_numbers(data: bytes, keys: Sequence[str]) -> bytes:
     """Turn JSON numbers under decimal/time keys into strings, so their exact text survives
     parsing (a JSON parser would hand us a binary float)."""
-    pattern = _PATTERNS.get(keys)
-    if pattern is None:
-        pattern = _PATTERNS[keys] = _quote_numbers_pattern(keys)
-    return pattern.sub(rb'"\1"\2:\3"\4"', data)
-
-
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789.", b"000000000" + b"0")
-_LONG_NUMBER = b"0" * 16
-
-
-def may_hold_long_numbers(data: bytes) -> bool:
-    """True when some run of 16+ digits/dots exists, i.e. a number might carry more than 15
-    significant digits. Below that, a JSON number parsed to a double and spelled back with
-    repr() is exactly the number written, so the fast parser is exact."""
-    return _LONG_NUMBER in data.translate(_DIGITS_TO_ZERO)
+    for key in keys:
+        quoted = b'"' + key.encode() + b'"'
+        data = _quoter(key).sub(lambda m, q=quoted: q + m[1] + b'"' + m[2] + b'"', data)
+    return data
 
 
 def parse_ndjson(data: bytes, exact: tuple[str, ...]) -> list[dict[str, object]]:
-    if exact and may_hold_long_numbers(data):
+    if exact and may_hold_long_numbers(data, exact):
         data = quote_exact_numbers(data, exact)
-    lines = [line for line in data.split(b"\n") if line.strip()]
+    body = data.strip()
+    if b"\n\n" in body or b"\r" in body:  # blank lines or CRLF: normalize line by line
+        body = b"\n".join(line.strip() for line in body.split(b"\n") if line.strip())
     try:
-        records = orjson.loads(b"[" + b",".join(lines) + b"]")
+        records = orjson.loads(b"[" + body.replace(b"\n", b",") + b"]")
     except orjson.JSONDecodeError:
         records = None
-    if records is None or not all(type(r) is dict for r in records):
-        raise BatchRejected(_locate_json_errors(lines))
+    # A line holding two values ("{...}, {...}") parses too: the count must match as well.
+    n_lines = body.count(b"\n") + 1 if body else 0
+    if records is None or len(records) != n_lines or not all(type(r) is dict for r in records):
+        lines = [line for line in body.split(b"\n") if line.strip()]
+        errors = _locate_json_errors(lines)
+        if errors:
+            raise BatchRejected(errors)
+        records = [orjson.loads(line) for line in lines]  # e.g. whitespace-only lines
     return records
 
 
@@ -163,18 +255,36 @@ def _locate_json_errors(lines: list[bytes]) -> list[RowError]:
 def columns_from_records(
     records: list[dict[str, object]], columns: Sequence[Column]
 ) -> tuple[dict[str, pa.Array], int]:
+    if not records:
+        return {}, 0
+    names = [c.name for c in columns if c.name in records[0]]
+    try:  # records that all carry the first one's columns: transpose at C speed
+        if len(names) > 1:
+            values = list(zip(*map(itemgetter(*names), records), strict=True))
+        elif names:
+            values = [list(map(itemgetter(names[0]), records))]
+        else:
+            values = []
+        by_name = dict(zip(names, values, strict=True))
+    except KeyError:
+        by_name = {}
     raw = {}
     for column in columns:
-        values = [r.get(column.name) for r in records]
-        raw[column.name] = _infer_array(values)
+        column_values = by_name.get(column.name)
+        if column_values is None:
+            column_values = [r.get(column.name) for r in records]
+        raw[column.name] = _infer_array(column_values)
     return raw, len(records)
 
 
 def _infer_array(values: list[object]) -> pa.Array:
     try:
-        return pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        array = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # OverflowError: >= 2**63
         pass
+    else:  # among floats Arrow reads true/false as 1/0; a JSON boolean is no number
+        if not pa.types.is_floating(array.type) or not any(type(v) is bool for v in values):
+            return array
     # Mixed JSON types (say 1 and "1"): compare them by their text.
     if any(type(v) in (dict, list) for v in values):
         return _nested_marker(values)
@@ -183,8 +293,10 @@ def _infer_array(values: list[object]) -> pa.Array:
 
 def _nested_marker(values: list[object]) -> pa.Array:
     """A nested value where a scalar belongs: keep it as JSON text in a binary array, which
-    no converter accepts, so the error names the row."""
-    return pa.array([None if v is None else orjson.dumps(v) for v in values], pa.binary())
+    no converter accepts, so the error names its row (and only its: scalars become null)."""
+    return pa.array(
+        [orjson.dumps(v) if type(v) in (dict, list) else None for v in values], pa.binary()
+    )
 
 
 def _as_text(value: object) -> str | None:
@@ -194,8 +306,8 @@ def _as_text(value: object) -> str | None:
         return "true"
     if value is False:
         return "false"
-    if type(value) is float:
-        return repr(value)
+    if type(value) is float:  # 2.0 reads as the integer 2, as it does in a float column
+        return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
 
 
@@ -203,24 +315,33 @@ def _as_text(value: object) -> str | None:
 
 
 def _read_csv(data: bytes, columns: Sequence[Column]) -> tuple[dict[str, pa.Array], int]:
-    first_line = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+    first_line = data.split(b"\n", 1)[0].decode("utf-8-sig", "replace")  # Excel writes a BOM
     header = next(csv.reader([first_line]), [])
     known = [c.name for c in columns if c.name in header]
     if not header or not known:
         raise BatchRejected([RowError(0, "", "CSV needs a header row naming the columns")])
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in known},
-                include_columns=known,
-                strings_can_be_null=True,
-                null_values=[""],
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise BatchRejected([RowError(_csv_row(str(exc)), "", f"invalid CSV: {exc}")]) from None
+        table = _csv_table(data, known, use_threads=True)
+    except pa.ArrowInvalid:
+        try:  # Arrow names the bad row only when reading serially: read again to find it
+            table = _csv_table(data, known, use_threads=False)
+        except pa.ArrowInvalid as exc:
+            error = RowError(_csv_row(str(exc)), "", f"invalid CSV: {exc}")
+            raise BatchRejected([error]) from None
     return {name: table.column(name) for name in known}, table.num_rows
+
+
+def _csv_table(data: bytes, known: list[str], use_threads: bool) -> pa.Table:
+    return pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(use_threads=use_threads),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in known},
+            include_columns=known,
+            strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
 
 
 def _csv_row(message: str) -> int:

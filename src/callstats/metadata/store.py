@@ -7,9 +7,9 @@ Every method is one short transaction. Conflicts and dangling references surface
 from __future__ import annotations
 
 import ipaddress
+import uuid as uuid_module
 from collections.abc import Iterator
 from contextlib import contextmanager
-import uuid as uuid_module
 from dataclasses import asdict, dataclass, field
 
 import orjson
@@ -22,12 +22,17 @@ SCHEMA_VERSION = 1
 
 # BIGINT ids, but INTEGER on SQLite, where only "INTEGER PRIMARY KEY" auto-assigns.
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+MAX_ID = 2**63 - 1  # the largest BIGINT
 
+# Ids are never reused after a delete (AUTOINCREMENT on SQLite; on PostgreSQL a sequence
+# that only moves forward): a token names its api access or customer by id, and must not
+# come back to life as someone else's.
 meta = sa.MetaData()
 customers = sa.Table(
     "customers", meta,
     sa.Column("id", Id, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(255), nullable=False),
+    sqlite_autoincrement=True,
 )
 accounts = sa.Table(
     "accounts", meta,
@@ -36,6 +41,7 @@ accounts = sa.Table(
     sa.Column("customer_id", sa.BigInteger, sa.ForeignKey("customers.id"), nullable=False,
               index=True),
     sa.Column("name", sa.String(255), nullable=False),
+    sqlite_autoincrement=True,
 )
 api_accesses = sa.Table(
     "api_accesses", meta,
@@ -46,6 +52,7 @@ api_accesses = sa.Table(
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("account_ids", sa.Text, nullable=False),  # JSON list of ints
     sa.Column("allowed_ips", sa.Text, nullable=False),  # JSON list of CIDR strings
+    sqlite_autoincrement=True,
 )
 schema_version = sa.Table(
     "callstats_metadata_schema", meta, sa.Column("version", sa.Integer, nullable=False)
@@ -96,9 +103,12 @@ class ApiAccess:
 def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    # hide_parameters: a failed statement's message (and so a traceback) would otherwise
+    # carry the bound values, password hashes included.
     if url.startswith("sqlite:"):
-        return sa.create_engine(url, connect_args={"check_same_thread": False})
-    return sa.create_engine(url, pool_pre_ping=True)
+        return sa.create_engine(url, connect_args={"check_same_thread": False},
+                                hide_parameters=True)
+    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class MetadataStore:
@@ -122,7 +132,7 @@ class MetadataStore:
         with self._begin() as conn:
             values: dict[str, object] = {"name": name}
             if id is not None:
-                values["id"] = id
+                values["id"] = _storable_id(id)
             new_id = conn.execute(customers.insert().values(**values)).inserted_primary_key[0]
             _bump_sequence(conn, "customers", id)
         return Customer(int(new_id), name)
@@ -134,15 +144,15 @@ class MetadataStore:
 
     def get_customer(self, id: int) -> Customer | None:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(customers).where(customers.c.id == id)).first()
+            row = conn.execute(sa.select(customers).where(_id_is(customers.c.id, id))).first()
         return Customer(row.id, row.name) if row else None
 
     def delete_customer(self, id: int) -> bool:
         """Delete a customer with its accounts and logins (their tokens stop at once)."""
         with self._begin() as conn:
-            conn.execute(api_accesses.delete().where(api_accesses.c.customer_id == id))
-            conn.execute(accounts.delete().where(accounts.c.customer_id == id))
-            return conn.execute(customers.delete().where(customers.c.id == id)).rowcount > 0
+            conn.execute(api_accesses.delete().where(_id_is(api_accesses.c.customer_id, id)))
+            conn.execute(accounts.delete().where(_id_is(accounts.c.customer_id, id)))
+            return conn.execute(customers.delete().where(_id_is(customers.c.id, id))).rowcount > 0
 
     # --- accounts ----------------------------------------------------------------------
 
@@ -155,7 +165,7 @@ class MetadataStore:
             values: dict[str, object] = {"customer_id": customer_id, "name": name,
                                          "uuid": account_uuid}
             if id is not None:
-                values["id"] = id
+                values["id"] = _storable_id(id)
             new_id = conn.execute(accounts.insert().values(**values)).inserted_primary_key[0]
             _bump_sequence(conn, "accounts", id)
         return Account(int(new_id), account_uuid, customer_id, name)
@@ -163,18 +173,18 @@ class MetadataStore:
     def list_accounts(self, customer_id: int | None = None) -> list[Account]:
         query = sa.select(accounts).order_by(accounts.c.id)
         if customer_id is not None:
-            query = query.where(accounts.c.customer_id == customer_id)
+            query = query.where(_id_is(accounts.c.customer_id, customer_id))
         with self.engine.connect() as conn:
             return [Account(r.id, r.uuid, r.customer_id, r.name) for r in conn.execute(query)]
 
     def get_account(self, id: int) -> Account | None:
         with self.engine.connect() as conn:
-            r = conn.execute(sa.select(accounts).where(accounts.c.id == id)).first()
+            r = conn.execute(sa.select(accounts).where(_id_is(accounts.c.id, id))).first()
         return Account(r.id, r.uuid, r.customer_id, r.name) if r else None
 
     def delete_account(self, id: int) -> bool:
         with self._begin() as conn:
-            return conn.execute(accounts.delete().where(accounts.c.id == id)).rowcount > 0
+            return conn.execute(accounts.delete().where(_id_is(accounts.c.id, id))).rowcount > 0
 
     # --- api accesses ------------------------------------------------------------------
 
@@ -215,14 +225,20 @@ class MetadataStore:
     def list_api_accesses(self, customer_id: int | None = None) -> list[ApiAccess]:
         query = sa.select(api_accesses).order_by(api_accesses.c.id)
         if customer_id is not None:
-            query = query.where(api_accesses.c.customer_id == customer_id)
+            query = query.where(_id_is(api_accesses.c.customer_id, customer_id))
         with self.engine.connect() as conn:
             return [_api_access(r) for r in conn.execute(query)]
 
     def get_api_access(self, id: int) -> ApiAccess | None:
         with self.engine.connect() as conn:
-            r = conn.execute(sa.select(api_accesses).where(api_accesses.c.id == id)).first()
+            r = conn.execute(sa.select(api_accesses).where(_id_is(api_accesses.c.id, id))).first()
         return _api_access(r) if r else None
+
+    def find_account_by_uuid(self, account_uuid: str) -> Account | None:
+        """The account with this UUID (canonical lower-case form)."""
+        with self.engine.connect() as conn:
+            r = conn.execute(sa.select(accounts).where(accounts.c.uuid == account_uuid)).first()
+        return Account(r.id, r.uuid, r.customer_id, r.name) if r else None
 
     def find_login(self, login: str) -> ApiAccess | None:
         with self.engine.connect() as conn:
@@ -231,7 +247,8 @@ class MetadataStore:
 
     def delete_api_access(self, id: int) -> bool:
         with self._begin() as conn:
-            return conn.execute(api_accesses.delete().where(api_accesses.c.id == id)).rowcount > 0
+            query = api_accesses.delete().where(_id_is(api_accesses.c.id, id))
+            return conn.execute(query).rowcount > 0
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
@@ -252,20 +269,34 @@ def _conflict_message(error: Exception) -> str:
 
 
 def _require_customer(conn: Connection, customer_id: int) -> None:
-    if conn.execute(sa.select(customers.c.id).where(customers.c.id == customer_id)).first() is None:
+    query = sa.select(customers.c.id).where(_id_is(customers.c.id, customer_id))
+    if conn.execute(query).first() is None:
         raise MissingReference(f"customer {customer_id} not found")
 
 
 def _bump_sequence(conn: Connection, table: str, explicit_id: int | None) -> None:
-    """After an explicit id on PostgreSQL, move the serial past it (SQLite does by itself)."""
+    """After an explicit id on PostgreSQL, move the serial past it (SQLite does by itself),
+    never back: ids of deleted rows stay used."""
     if explicit_id is None or conn.dialect.name != "postgresql":
         return
     conn.execute(
         sa.text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-            f"(SELECT max(id) FROM {table}))"
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), greatest("
+            f"(SELECT max(id) FROM {table}), "
+            f"pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id')::regclass), 1))"
         )
     )
+
+
+def _id_is(column: sa.Column, id: int) -> sa.ColumnElement[bool]:
+    """`column = id`, false for an id no row can have (a driver refuses it out of range)."""
+    return column == id if -MAX_ID - 1 <= id <= MAX_ID else sa.false()
+
+
+def _storable_id(id: int) -> int:
+    if not -MAX_ID - 1 <= id <= MAX_ID:
+        raise InvalidValue(f"id {id} out of range")
+    return id
 
 
 def _normalize_uuid(text: str) -> str:

@@ -12,6 +12,14 @@ from typing import Protocol
 import pyarrow as pa
 
 from callstats.ingest.batches import SnapshotBatch
+from callstats.queries import (
+    ConcurrentQuery,
+    ConcurrentRow,
+    CurrentCallsQuery,
+    PbxQuery,
+    TrafficQuery,
+    TrafficRow,
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,19 @@ class Store(Protocol):
         """Store each snapshot of the batch, replacing one with the same (node_id, time)."""
 
     def count_cdrs(self) -> int: ...
+
+    def traffic(self, query: TrafficQuery) -> list[TrafficRow]:
+        """Exact sums per (bucket, offset) for one account's side, filters applied."""
+
+    def concurrent_calls(self, query: ConcurrentQuery) -> list[ConcurrentRow]:
+        """Per bucket: the sum over nodes of each node's peak matching-call count."""
+
+    def pbx_counts(self, query: PbxQuery) -> dict[str, int]:
+        """SPEC 5 counts (PBX_COUNTS keys) for one direction of one client."""
+
+    def current_calls(self, query: CurrentCallsQuery) -> list[tuple]:
+        """Calls of each node's latest fresh snapshot, ACTIVE_CALL_KEYS order, times in µs,
+        newest start first (no start last), then node, then position."""
 
     def ping(self) -> None:
         """Raise StoreError unless the store answers."""

@@ -16,6 +16,7 @@ import pyarrow as pa
 from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.ingest.batches import SnapshotBatch
 from callstats.stores.base import InsertResult, StoreError
+from callstats.stores.duckdb_reports import DuckDBReports
 
 _SQL_TYPES = {
     Kind.INT: "BIGINT",
@@ -88,7 +89,7 @@ def upgrade(con: duckdb.DuckDBPyConnection, migrations=MIGRATIONS) -> int:
     return len(migrations)
 
 
-class DuckDBStore:
+class DuckDBStore(DuckDBReports):
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,7 +102,11 @@ class DuckDBStore:
             ) from None
         self._write_lock = threading.Lock()
         self._local = threading.local()
-        self.schema_version = upgrade(self._db)
+        try:
+            self.schema_version = upgrade(self._db)
+        except BaseException:
+            self._db.close()  # else the file stays locked until garbage collection
+            raise
 
     # One cursor per thread: DuckDB connections are not safe to share across threads.
     def cursor(self) -> duckdb.DuckDBPyConnection:

@@ -1,0 +1,29 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)  ## set up, then serve a live demo on a temporary embedded store
+	$(BIN)/callstats demo
+
+test: $(STAMP)  ## set up (PostgreSQL included), then run the whole test suite
+	bash scripts/ensure-postgres.sh
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)  ## benchmarks: tables printed, nothing asserted
+	$(BIN)/python bench/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .hypothesis

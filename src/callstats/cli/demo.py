@@ -1,0 +1,202 @@
+"""`callstats demo`: a throwaway server with a month of realistic traffic and live calls.
+
+Everything lives in a temporary directory removed on exit. The history goes straight into
+the store; live traffic then arrives over HTTP through the admin API, exactly as
+`callstats simulate` would send it, so the demo exercises the real ingestion path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import shlex
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import pyarrow as pa
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from callstats.http.app import create_app
+from callstats.http.services import Services
+from callstats.settings import Settings
+from callstats.sim.catalog import demo_world
+from callstats.sim.feed import Feeder, FeedRefused, admin_client, run_feed
+from callstats.sim.history import history_days, history_tables
+from callstats.sim.ids import IdSequence, clock_start_id
+from callstats.sim.live import LiveTraffic
+from callstats.sim.model import TrafficModel
+from callstats.sim.world import World
+
+DEMO_LOGIN = "demo"
+INSERT_ROWS = 150_000  # per store transaction: fewer, larger inserts are much faster
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    world: World
+    login: str
+    password: str
+    history_cdrs: int
+    history_end: float  # unix seconds; live traffic continues from here
+    next_id: int
+
+
+def prepare_demo(
+    services: Services,
+    *,
+    seed: int,
+    days: int,
+    now: float,
+    password: str,
+    on_day: Callable[[int, int], None] | None = None,
+) -> DemoSetup:
+    """Fill fresh services: the operator's customers and accounts, the demo login (the demo
+    customer, all its accounts) and `days` of history ending at `now`. `on_day(done,
+    total)` reports progress."""
+    world = demo_world()
+    for contractor in world.contractors():
+        services.metadata.create_customer(contractor.name, contractor.id)
+        for account in contractor.accounts:
+            services.metadata.create_account(contractor.id, account.name, account.uuid,
+                                             account.id)
+    services.metadata.create_api_access(world.demo_customer_id, DEMO_LOGIN, password)
+    start = now - days * 86400
+    ids = IdSequence(clock_start_id(start))
+    total = len(history_days(start, now))
+    stored, pending = 0, []
+    for done, table in enumerate(history_tables(TrafficModel(world), seed, start, now, ids), 1):
+        pending.append(table)
+        if sum(t.num_rows for t in pending) >= INSERT_ROWS or done == total:
+            stored += services.store.insert_cdrs(pa.concat_tables(pending)).inserted
+            pending = []
+        if on_day:
+            on_day(done, total)
+    return DemoSetup(world, DEMO_LOGIN, password, stored, now, ids.next)
+
+
+def demo(
+    host: Annotated[str | None, typer.Option(
+        help="Listen address [env CALLSTATS_HOST; 127.0.0.1]", show_default=False)] = None,
+    port: Annotated[int | None, typer.Option(
+        help="Listen port [env CALLSTATS_PORT; 8080]", show_default=False)] = None,
+    days: Annotated[int, typer.Option(help="Days of history to generate", min=0, max=400)] = 30,
+    seed: Annotated[int, typer.Option(help="Traffic seed: same seed, same calls", min=0)] = 7,
+    password: Annotated[str, typer.Option(
+        help="Password of the demo login (default: a random one, printed)",
+        show_default=False)] = "",
+) -> None:
+    """Serve a throwaway callstats with a demo customer and login, a month of realistic
+    history and live simulated traffic. Data lives in a temporary directory removed on
+    exit (Ctrl-C)."""
+    console = Console()
+    env = Settings()
+    with tempfile.TemporaryDirectory(prefix="callstats-demo-") as tmp:
+        settings = Settings(
+            data_dir=Path(tmp), store="", metadata_url="", host=host or env.host,
+            port=port or env.port, admin_token=secrets.token_urlsafe(24),
+            jwt_secret=secrets.token_hex(32),
+        )
+        services = Services.open(settings)
+        try:
+            setup = _prepare_with_progress(console, services, seed, days,
+                                           password or secrets.token_urlsafe(9))
+            console.rule()
+            for line in banner(settings, setup):
+                console.print(line, soft_wrap=True, highlight=False, markup=False)
+            console.rule()
+            asyncio.run(serve_with_traffic(services, setup, seed, console))
+        except KeyboardInterrupt:
+            pass
+        finally:
+            services.close()
+    console.print("demo stopped; its temporary data is removed")
+
+
+def _prepare_with_progress(console: Console, services: Services, seed: int, days: int,
+                           password: str) -> DemoSetup:
+    columns = (TextColumn("generating history"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("days"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("history", total=days + 1)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        started = time.monotonic()
+        setup = prepare_demo(services, seed=seed, days=days, now=time.time(),
+                             password=password, on_day=advance)
+    console.print(f"{setup.history_cdrs:,} CDRs of {days} days generated and stored in "
+                  f"{time.monotonic() - started:.1f} s")
+    return setup
+
+
+def base_url(settings: Settings) -> str:
+    host = settings.host
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"
+
+
+def banner(settings: Settings, setup: DemoSetup) -> list[str]:
+    """What a visitor needs to try the demo; one item per line, no wrapping inside."""
+    url = base_url(settings)
+    customer = setup.world.demo_customer
+    auth = orjson.dumps({"auth": {"login": setup.login, "password": setup.password}}).decode()
+    return [
+        f"callstats demo: {url}",
+        f"API docs:       {url}/docs",
+        f"customer:       {customer.name} (id {customer.id})",
+        *(f"account-id:     {a.uuid}  ({a.name})" for a in customer.accounts),
+        f"login:          {setup.login}",
+        f"password:       {setup.password}",
+        f"admin token:    {settings.admin_token}",
+        "sign in (the response holds the JWT):",
+        f"  curl -s -X POST {url}/api/rest/customer/v1/auth"
+        f" -H 'Content-Type: application/json' -d {shlex.quote(auth)}",
+        "Live traffic arrives every minute. Ctrl-C stops the demo and deletes its data.",
+    ]
+
+
+async def serve_with_traffic(services: Services, setup: DemoSetup, seed: int,
+                             console: Console) -> None:
+    """Serve until stopped; once the server is up, feed it live traffic over HTTP."""
+    settings = services.settings
+    config = uvicorn.Config(
+        create_app(services=services), host=settings.host, port=settings.port,
+        proxy_headers=False, access_log=False, log_level="warning", server_header=False,
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.05)
+    feeding = (asyncio.create_task(_feed(settings, setup, seed, console))
+               if server.started else None)
+    try:
+        await serving
+    finally:
+        if feeding:
+            feeding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await feeding
+
+
+async def _feed(settings: Settings, setup: DemoSetup, seed: int, console: Console) -> None:
+    live = LiveTraffic(setup.world, seed, setup.history_end, IdSequence(setup.next_id))
+    async with admin_client(base_url(settings), settings.admin_token) as client:
+        try:
+            await run_feed(Feeder(client), live, first_tick=time.time())
+        except FeedRefused as exc:  # keep serving the history; say why nothing new arrives
+            console.print(f"[yellow]live traffic stopped:[/yellow] {exc}")

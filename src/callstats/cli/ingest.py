@@ -1,0 +1,173 @@
+"""`callstats ingest`: files into a running server (--url) or straight into a data dir.
+
+Each batch is all-or-nothing; ids make a re-run after a fix safe (already stored rows
+count as duplicates). On a rejected batch the command stops and names file, row, field.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import orjson
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from callstats.ingest.batches import BatchRejected, BodyTooLarge, parse_cdrs, parse_snapshots
+from callstats.ingest.files import Batch, file_format, iter_batches
+from callstats.ingest.readers import Format
+from callstats.settings import Settings
+from callstats.stores.base import open_store
+
+CONTENT_TYPES = {
+    Format.NDJSON: "application/x-ndjson",
+    Format.CSV: "text/csv",
+    Format.PARQUET: "application/vnd.apache.parquet",
+}
+ENDPOINTS = {"cdrs": "/api/admin/v1/cdrs", "active-calls": "/api/admin/v1/active-calls"}
+
+
+class IngestFailed(Exception):
+    def __init__(self, path: Path, batch: Batch, errors: list[dict[str, object]]):
+        self.path, self.batch, self.errors = path, batch, errors
+        super().__init__(f"{path}: rejected")
+
+
+@dataclass
+class Totals:
+    files: int = 0
+    batches: int = 0
+    received: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    snapshots: int = 0
+    calls: int = 0
+
+    def add(self, answer: dict[str, int]) -> None:
+        self.batches += 1
+        for key, value in answer.items():
+            setattr(self, key, getattr(self, key) + value)
+
+
+Sink = Callable[[str, Batch], dict[str, int]]
+
+
+def http_sink(url: str, admin_token: str) -> tuple[Sink, Callable[[], None]]:
+    client = httpx.Client(base_url=url.rstrip("/"), timeout=300,
+                          headers={"Authorization": f"Bearer {admin_token}"})
+
+    def send(kind: str, batch: Batch) -> dict[str, int]:
+        response = client.post(ENDPOINTS[kind], content=batch.body,
+                               headers={"Content-Type": CONTENT_TYPES[batch.fmt]})
+        if response.status_code == 422:
+            raise _Rejected(response.json().get("errors", []))
+        if response.status_code != 200:
+            raise RuntimeError(f"{response.status_code} from server: {response.text[:300]}")
+        return response.json()
+
+    return send, client.close
+
+
+def local_sink(settings: Settings) -> tuple[Sink, Callable[[], None]]:
+    store = open_store(settings.store_url())
+
+    def send(kind: str, batch: Batch) -> dict[str, int]:
+        try:
+            if kind == "cdrs":
+                return store.insert_cdrs(parse_cdrs(batch.body, batch.fmt, 1 << 62)).as_dict()
+            snapshots = parse_snapshots(batch.body, batch.fmt, 1 << 62)
+            store.replace_snapshots(snapshots)
+            return {"snapshots": len(snapshots.snapshots), "calls": snapshots.calls.num_rows}
+        except BatchRejected as exc:
+            raise _Rejected([e.as_dict() for e in exc.errors]) from None
+
+    return send, store.close
+
+
+class _Rejected(Exception):
+    def __init__(self, errors: list[dict[str, object]]):
+        self.errors = errors
+
+
+def batches_for(kind: str, path: Path, rows_per_batch: int) -> Iterator[Batch]:
+    fmt = file_format(path)
+    if kind == "active-calls" and not (fmt is Format.NDJSON and ".json" not in path.suffixes):
+        # One snapshot may span many rows of a flat file or lines of a JSON document:
+        # send the file whole so no snapshot is split (and so half-replaced).
+        data = path.read_bytes()
+        yield Batch(data, fmt, 1, 0, len(data))
+        return
+    yield from iter_batches(path, rows_per_batch)
+
+
+def run(kind: str, paths: list[Path], sink: Sink, rows_per_batch: int,
+        console: Console) -> Totals:
+    totals = Totals()
+    started = time.perf_counter()
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+               TransferSpeedColumn(), TextColumn("{task.fields[rows]:,} rows"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        for path in paths:
+            task = progress.add_task(path.name, total=path.stat().st_size, rows=0)
+            rows = 0
+            for batch in batches_for(kind, path, rows_per_batch):
+                try:
+                    answer = sink(kind, batch)
+                except _Rejected as exc:
+                    raise IngestFailed(path, batch, exc.errors) from None
+                except BodyTooLarge:
+                    raise IngestFailed(path, batch, [{"row": 0, "field": "",
+                                                      "message": "batch too large"}]) from None
+                totals.add(answer)
+                rows += answer.get("received", answer.get("calls", 0))
+                progress.update(task, completed=batch.bytes_read, rows=rows)
+            progress.update(task, completed=path.stat().st_size)
+            totals.files += 1
+    _summary(kind, totals, time.perf_counter() - started, console)
+    return totals
+
+
+def _summary(kind: str, totals: Totals, seconds: float, console: Console) -> None:
+    table = Table(title=f"ingest {kind}", show_header=False)
+    rows = totals.received if kind == "cdrs" else totals.calls
+    items = [("files", totals.files), ("batches", totals.batches)]
+    if kind == "cdrs":
+        items += [("received", totals.received), ("inserted", totals.inserted),
+                  ("duplicates", totals.duplicates)]
+    else:
+        items += [("snapshots", totals.snapshots), ("calls", totals.calls)]
+    for name, value in items:
+        table.add_row(name, f"{value:,}")
+    table.add_row("seconds", f"{seconds:.2f}")
+    table.add_row("rows/s", f"{rows / seconds:,.0f}" if seconds > 0 else "-")
+    console.print(table)
+
+
+def describe_failure(exc: IngestFailed) -> str:
+    lines = [f"{exc.path}: batch starting at row {exc.batch.first_row} rejected; nothing of "
+             "that batch was stored (earlier batches were)."]
+    for error in exc.errors[:20]:
+        row = int(error.get("row") or 0)
+        absolute = exc.batch.first_row - 1 + row if row else 0
+        where = f"row {absolute}" if absolute else "file"
+        field = f" {error['field']}" if error.get("field") else ""
+        lines.append(f"  {where}{field}: {error.get('message')}")
+    if len(exc.errors) > 20:
+        lines.append(f"  … and {len(exc.errors) - 20} more")
+    return "\n".join(lines)
+
+
+def dumps(value: object) -> str:
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()

@@ -1,0 +1,126 @@
+"""The engine-neutral questions the reports ask the stores.
+
+Reports build these from parsed params; each store answers them in its own dialect with
+every value bound. Times are unix microseconds (UTC); buckets are integer arithmetic on
+them, so no engine needs time-zone support.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+
+
+class Op(Enum):
+    EQ = "eq"
+    STARTS_WITH = "starts-with"
+    ENDS_WITH = "ends-with"
+    CONTAINS = "contains"  # case-insensitive, both sides lower-cased
+    GT = "gt"
+    LT = "lt"
+    IS_NULL = "is-null"  # value: True (IS NULL) or False (IS NOT NULL)
+
+
+@dataclass(frozen=True)
+class Filter:
+    column: str
+    op: Op
+    value: object
+
+
+@dataclass(frozen=True)
+class Side:
+    """Origination and termination differ only in these columns (one definition for both)."""
+
+    name: str
+    account_column: str
+    price_column: str
+    last_cdr_only: bool
+
+
+ORIGINATION = Side("origination", "customer_acc_id", "customer_price", last_cdr_only=True)
+TERMINATION = Side("termination", "vendor_acc_id", "vendor_price", last_cdr_only=False)
+
+
+@dataclass(frozen=True)
+class Offsets:
+    """UTC offsets in force over a query's range: `offsets[i]` (seconds) applies from
+    `starts[i]` (unix µs, ascending; starts[0] is ignored) until the next start. One entry
+    for UTC or for a zone without transitions in the range."""
+
+    starts: tuple[int, ...] = (0,)
+    offsets: tuple[int, ...] = (0,)
+
+
+@dataclass(frozen=True)
+class Buckets:
+    """Group by floor((time + offset) / step): `step_us` 60 s … 1 day."""
+
+    step_us: int
+    offsets: Offsets = Offsets()
+
+
+@dataclass(frozen=True)
+class TrafficQuery:
+    side: Side
+    account_id: int
+    from_us: int  # inclusive
+    to_us: int  # inclusive
+    buckets: Buckets
+    filters: tuple[Filter, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrafficRow:
+    """Exact aggregates of one bucket (`bucket` = local bucket number)."""
+
+    bucket: int
+    offset: int  # the UTC offset (seconds) the bucket number was computed with
+    total: int
+    successful: int
+    duration: int  # seconds
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class ConcurrentQuery:
+    side: Side
+    account_id: int
+    from_us: int
+    to_us: int
+    buckets: Buckets
+    filters: tuple[Filter, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConcurrentRow:
+    bucket: int
+    offset: int
+    calls: int  # sum over nodes of each node's peak within the bucket
+
+
+@dataclass(frozen=True)
+class CurrentCallsQuery:
+    account_id: int
+    fresh_from_us: int  # a node's snapshot counts if fresh_from ≤ its time ≤ fresh_to
+    fresh_to_us: int
+    filters: tuple[Filter, ...] = ()
+
+
+@dataclass(frozen=True)
+class PbxQuery:
+    """One direction of one client's PBX summary (SPEC 5). `out`: CDRs whose customer_id is
+    the client (accounts: customer_acc_id); `in`: vendor_id (accounts: vendor_acc_id)."""
+
+    client_id: int
+    direction: str  # "in" or "out"
+    from_us: int  # inclusive
+    to_us: int  # exclusive
+    account_ids: tuple[int, ...] = ()  # empty: every account
+    extension_ids: tuple[int, ...] | None = None  # None: no extension filter
+    per_call: bool = False  # /calls/stats/: group CDRs into calls by local_tag
+
+
+PBX_COUNTS = ("answered", "bridged", "bridged_duration", "busy", "duration", "failed",
+              "not answered", "rejected", "total", "diverted", "answered elsewhere")

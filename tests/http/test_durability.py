@@ -1,0 +1,89 @@
+"""An acknowledged batch survives `kill -9` (SPEC 6: durable once answered), against a real
+`callstats serve` process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from http_helpers import ADMIN, NDJSON, cdr, envelope, ndjson
+
+from callstats.stores.duckdb_store import DuckDBStore
+
+pytestmark = pytest.mark.slow
+TOKEN = "durability-admin-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLSTATS_")}
+    env.update(CALLSTATS_ADMIN_TOKEN=TOKEN, CALLSTATS_JWT_SECRET="durability-" + "s" * 32)
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "callstats.cli.main", "serve", "--host", "127.0.0.1",
+             "--port", str(port), "--data-dir", str(data_dir)],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            time.sleep(0.05)
+    proc.kill()
+    pytest.fail(f"server did not come up:\n{log.read_text()}")
+
+
+def post_batch(url: str, first_id: int) -> list[int]:
+    ids = list(range(first_id, first_id + 3000))
+    response = httpx.post(
+        f"{url}{ADMIN}/cdrs", content=ndjson([cdr(i, customer_acc_id=i % 7) for i in ids]),
+        headers={"Authorization": f"Bearer {TOKEN}", **NDJSON}, timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {"received": 3000, "inserted": 3000, "duplicates": 0}
+    return ids
+
+
+def test_acknowledged_batches_survive_kill_9(tmp_path: Path) -> None:
+    data_dir, log = tmp_path / "data", tmp_path / "server.log"
+    acknowledged: list[int] = []
+    for run, batches in enumerate((2, 2)):  # several batches, SIGKILL right after the last
+        proc, url = start_server(data_dir, log)
+        try:
+            snapshot = httpx.post(
+                f"{url}{ADMIN}/active-calls",
+                content=ndjson([envelope(f"2024-03-01T10:0{run}:00Z", 1, 3)]),
+                headers={"Authorization": f"Bearer {TOKEN}", **NDJSON}, timeout=30,
+            )
+            assert snapshot.status_code == 200, snapshot.text
+            for _ in range(batches):
+                acknowledged += post_batch(url, len(acknowledged) * 2 + 1)
+        finally:
+            proc.kill()  # no shutdown, no checkpoint
+            proc.wait(timeout=10)
+
+        store = DuckDBStore(data_dir / "cdr.duckdb")
+        try:
+            stored = [row[0] for row in store.cursor().execute("SELECT id FROM cdrs").fetchall()]
+            assert sorted(stored) == sorted(acknowledged)
+            [(snapshots,)] = store.cursor().execute("SELECT count(*) FROM snapshots").fetchall()
+            assert snapshots == run + 1
+        finally:
+            store.close()
