@@ -34,8 +34,10 @@ DAY = 86400
 START = 1_760_000_000  # 2025-10-09, 30 days of history from here
 
 
-def synthetic_cdrs(first_id: int, rows: int, seed: int = 1) -> pa.Table:
-    """Column-wise CDRs: 1,000 accounts with a skewed share (the largest ~5%), 30 days."""
+def synthetic_cdrs(first_id: int, rows: int, seed: int = 1, window: tuple[int, int] = (0, 30)
+                   ) -> pa.Table:
+    """Column-wise CDRs in time order over days `window` of the 30: 1,000 accounts with a
+    skewed share (the largest holds ~5%)."""
     import numpy as np
 
     rng = np.random.default_rng(seed + first_id)
@@ -44,7 +46,9 @@ def synthetic_cdrs(first_id: int, rows: int, seed: int = 1) -> pa.Table:
     weights[0] = weights.sum() * 0.053
     weights /= weights.sum()
     account = rng.choice(1000, size=rows, p=weights).astype(np.int64) + 1
-    start = START + np.sort(rng.integers(0, 30 * DAY, size=rows)).astype(np.int64)
+    first_day, last_day = window
+    start = START + first_day * DAY + np.sort(
+        rng.integers(0, (last_day - first_day) * DAY, size=rows)).astype(np.int64)
     answered = rng.random(rows) > 0.2
     duration = np.where(answered, rng.integers(5, 600, size=rows), 0).astype(np.int64)
     price_micro = duration * rng.integers(50, 2000, size=rows) // 60
@@ -121,8 +125,10 @@ def build_base(rows: int) -> Path:
     store = DuckDBStore(db)
     chunk = 1_000_000
     started = time.perf_counter()
-    for first in range(0, rows, chunk):
-        store.insert_cdrs(synthetic_cdrs(first + 1, min(chunk, rows - first)))
+    chunks = -(-rows // chunk)
+    for number, first in enumerate(range(0, rows, chunk)):
+        window = (30 * number // chunks, 30 * (number + 1) // chunks)  # arrival order
+        store.insert_cdrs(synthetic_cdrs(first + 1, min(chunk, rows - first), window=window))
         print(f"  base store: {first + chunk:,} rows, {time.perf_counter() - started:.0f} s",
               file=sys.stderr)
     store.cursor().execute("CHECKPOINT").fetchall()

@@ -308,8 +308,12 @@ def test_csv_dialects(body: bytes) -> None:
         b'\n{"id":1,"time_start":1,"duration":0}\n\n\n{"id":2,"time_start":1,"duration":0}\n\n',
         b'{"id":1,"time_start":1,"duration":0}\n  \t \n{"id":2,"time_start":1,"duration":0}',
         b'  {"id":1, "time_start":1, "duration":0}  \n{"id":2,"time_start":1,"duration":0}',
+        # types changing between rows (the row-by-row reader's case), with odd lines too
+        b'{"id":"1","time_start":1,"duration":0}\n \t\n{"id":2,"time_start":"1","duration":0}',
+        b'{"id":"1","time_start":1,"duration":0}\r\n\r\n{"id":2,"time_start":"1","duration":0}',
     ],
-    ids=["crlf", "blank-lines", "whitespace-line", "padded"],
+    ids=["crlf", "blank-lines", "whitespace-line", "padded", "mixed-whitespace-line",
+         "mixed-crlf"],
 )
 def test_ndjson_line_endings_and_blank_lines(body: bytes) -> None:
     assert parse_cdrs(body, Format.NDJSON, LIMIT).column("id").to_pylist() == [1, 2]

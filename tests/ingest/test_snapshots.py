@@ -158,6 +158,14 @@ def test_a_snapshot_posted_twice_keeps_the_last(envelopes: list[dict[str, object
         {n for n, _ in snapshots}) > 1
 
 
+def test_ndjson_envelopes_with_blank_and_whitespace_lines() -> None:
+    lines = [orjson.dumps(_envelope(node=n, calls=[{"local_tag": str(n)}])) for n in (1, 2, 3)]
+    for body in (b"\n \t \n".join(lines), b"\r\n\r\n".join(lines) + b"\r\n"):
+        batch = _parse(body)
+        assert [n for n, _ in batch.snapshots] == [1, 2, 3]
+        assert batch.calls.column("local_tag").to_pylist() == ["1", "2", "3"]
+
+
 @pytest.mark.parametrize("body", [b"", b"\n", b"[]"], ids=["empty", "newline", "array"])
 def test_no_envelopes_is_an_empty_batch(body: bytes) -> None:
     batch = _parse(body)

@@ -21,6 +21,7 @@ from callstats.http.services import Services
 from callstats.metadata.passwords import verify_password
 from callstats.settings import Settings
 from callstats.sim import demo_world
+from callstats.sim.demo_data import DemoSetup, prepare_demo
 
 ADMIN_TOKEN = "test-admin-token"  # tests/conftest.py's settings
 
@@ -41,8 +42,8 @@ def server_url(services: Services) -> Iterator[str]:
     thread.join(10)
 
 
-def test_prepare_demo_creates_the_login_and_the_history(services: Services) -> None:
-    setup = demo.prepare_demo(services, seed=7, days=1, now=NOW, password="s3cret-demo")
+def test_prepare_demo_creates_the_login_history_and_recent_snapshots(services: Services) -> None:
+    setup = prepare_demo(services, seed=7, days=1, now=NOW, password="s3cret-demo")
     access = services.metadata.find_login("demo")
     world = demo_world()
     assert access is not None and access.customer_id == world.demo_customer_id
@@ -55,10 +56,14 @@ def test_prepare_demo_creates_the_login_and_the_history(services: Services) -> N
         "SELECT epoch(min(time_start)), epoch(max(time_end)), max(id) FROM cdrs").fetchall()
     assert NOW - DAY <= first and last <= NOW == setup.history_end
     assert setup.next_id == top + 1
+    [(snapshots, nodes, calls)] = services.store.cursor().execute(
+        "SELECT count(*), count(DISTINCT node_id), sum(calls) FROM snapshots").fetchall()
+    assert (snapshots, nodes) == (2 * 60 * len(world.nodes), len(world.nodes))
+    assert calls > 2 * 60 * 20  # a weekday morning keeps dozens of calls up
 
 
 def test_banner_tells_how_to_sign_in(tmp_path: Path) -> None:
-    setup = demo.DemoSetup(demo_world(), "demo", "pw'x", 0, NOW, 1)
+    setup = DemoSetup(demo_world(), "demo", "pw'x", 0, NOW, 1)
     settings = Settings(data_dir=tmp_path, host="0.0.0.0", port=9000, admin_token="adm")
     text = "\n".join(demo.banner(settings, setup))
     assert "http://127.0.0.1:9000/docs" in text and "adm" in text
@@ -68,7 +73,7 @@ def test_banner_tells_how_to_sign_in(tmp_path: Path) -> None:
 
 def test_demo_serves_and_feeds_itself(services: Services) -> None:
     services.settings.port = free_port()
-    setup = demo.prepare_demo(services, seed=7, days=0, now=time.time(), password="pw")
+    setup = prepare_demo(services, seed=7, days=0, now=time.time(), password="pw")
 
     async def serve_briefly() -> None:
         serving = asyncio.create_task(demo.serve_with_traffic(services, setup, 7, Console()))

@@ -1,8 +1,9 @@
 """`callstats demo`: a throwaway server with a month of realistic traffic and live calls.
 
-Everything lives in a temporary directory removed on exit. The history goes straight into
-the store; live traffic then arrives over HTTP through the admin API, exactly as
-`callstats simulate` would send it, so the demo exercises the real ingestion path.
+Everything lives in a temporary directory removed on exit. The history (and the last
+hours' active-call snapshots) goes straight into the store; live traffic then arrives over
+HTTP through the admin API, exactly as `callstats simulate` would send it, so the demo
+exercises the real ingestion path.
 """
 
 from __future__ import annotations
@@ -13,13 +14,10 @@ import secrets
 import shlex
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import orjson
-import pyarrow as pa
 import typer
 import uvicorn
 from rich.console import Console
@@ -28,59 +26,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from callstats.http.app import create_app
 from callstats.http.services import Services
 from callstats.settings import Settings
-from callstats.sim.catalog import demo_world
+from callstats.sim.demo_data import DemoSetup, prepare_demo
 from callstats.sim.feed import Feeder, FeedRefused, admin_client, run_feed
-from callstats.sim.history import history_days, history_tables
-from callstats.sim.ids import IdSequence, clock_start_id
+from callstats.sim.ids import IdSequence
 from callstats.sim.live import LiveTraffic
-from callstats.sim.model import TrafficModel
-from callstats.sim.world import World
-
-DEMO_LOGIN = "demo"
-INSERT_ROWS = 150_000  # per store transaction: fewer, larger inserts are much faster
-
-
-@dataclass(frozen=True)
-class DemoSetup:
-    world: World
-    login: str
-    password: str
-    history_cdrs: int
-    history_end: float  # unix seconds; live traffic continues from here
-    next_id: int
-
-
-def prepare_demo(
-    services: Services,
-    *,
-    seed: int,
-    days: int,
-    now: float,
-    password: str,
-    on_day: Callable[[int, int], None] | None = None,
-) -> DemoSetup:
-    """Fill fresh services: the operator's customers and accounts, the demo login (the demo
-    customer, all its accounts) and `days` of history ending at `now`. `on_day(done,
-    total)` reports progress."""
-    world = demo_world()
-    for contractor in world.contractors():
-        services.metadata.create_customer(contractor.name, contractor.id)
-        for account in contractor.accounts:
-            services.metadata.create_account(contractor.id, account.name, account.uuid,
-                                             account.id)
-    services.metadata.create_api_access(world.demo_customer_id, DEMO_LOGIN, password)
-    start = now - days * 86400
-    ids = IdSequence(clock_start_id(start))
-    total = len(history_days(start, now))
-    stored, pending = 0, []
-    for done, table in enumerate(history_tables(TrafficModel(world), seed, start, now, ids), 1):
-        pending.append(table)
-        if sum(t.num_rows for t in pending) >= INSERT_ROWS or done == total:
-            stored += services.store.insert_cdrs(pa.concat_tables(pending)).inserted
-            pending = []
-        if on_day:
-            on_day(done, total)
-    return DemoSetup(world, DEMO_LOGIN, password, stored, now, ids.next)
 
 
 def demo(
@@ -124,16 +73,16 @@ def demo(
 def _prepare_with_progress(console: Console, services: Services, seed: int, days: int,
                            password: str) -> DemoSetup:
     columns = (TextColumn("generating history"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("days"), TimeElapsedColumn())
+               TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("history", total=days + 1)
+        task = progress.add_task("history", total=days + 2)
 
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
         started = time.monotonic()
         setup = prepare_demo(services, seed=seed, days=days, now=time.time(),
-                             password=password, on_day=advance)
+                             password=password, on_step=advance)
     console.print(f"{setup.history_cdrs:,} CDRs of {days} days generated and stored in "
                   f"{time.monotonic() - started:.1f} s")
     return setup

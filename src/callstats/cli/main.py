@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from callstats.auth.tokens import mint_dynamic_token, mint_token
+from callstats.cli import demo, simulate
 from callstats.cli import ingest as ingest_files
 from callstats.metadata.store import Conflict, InvalidValue, MetadataStore, MissingReference
 from callstats.settings import Settings
@@ -30,6 +31,8 @@ app.add_typer(customers_app, name="customers")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(logins_app, name="logins")
 app.add_typer(token_app, name="token")
+app.command("demo")(demo.demo)
+app.command("simulate")(simulate.simulate)
 
 console = Console()
 err = Console(stderr=True)

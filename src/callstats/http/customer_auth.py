@@ -60,6 +60,8 @@ def authenticate(request: Request, services: Services) -> Principal:
         raise unauthorized() from None
     if claims.dynamic:
         assert claims.customer_id is not None
+        if services.metadata.get_customer(claims.customer_id) is None:
+            raise unauthorized()  # a deleted customer's portal tokens stop at once
         principal = Principal(claims.customer_id, frozenset(claims.account_ids), None,
                               via_cookie, tuple(claims.allowed_ips))
     else:

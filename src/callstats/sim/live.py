@@ -20,7 +20,7 @@ from callstats.sim.calls import BLOCK_SECONDS, MAX_CALL_SECONDS, generate_block
 from callstats.sim.ids import IdSequence
 from callstats.sim.model import TrafficModel
 from callstats.sim.vectors import MICROS
-from callstats.sim.wire import active_call, cdr_record, micros_of, unix_time_text
+from callstats.sim.wire import active_call, cdr_record, json_rows, unix_time_text
 from callstats.sim.world import World
 
 
@@ -94,7 +94,7 @@ class LiveTraffic:
                 legs = block.legs.slice(block.cursor, stop - block.cursor)
                 block.cursor = stop
                 legs = legs.filter(pc.greater(legs.column("sim_call_end"), start_us))
-                for call in _group_by_call(legs.to_pylist()):
+                for call in _group_by_call(json_rows(legs)):
                     self._active.append(_Call(call[0]["sim_call_end"], self._admitted, call))
                     self._admitted += 1
         self._blocks = [b for b in self._blocks if b.cursor < len(b.call_start)]
@@ -103,7 +103,7 @@ class LiveTraffic:
         by_node: dict[int, list[dict[str, Any]]] = {int(n): [] for n in self.model.node_ids}
         for call in self._active:
             for leg in call.legs:
-                if micros_of(leg["time_start"]) <= now_us < micros_of(leg["time_end"]):
+                if leg["time_start_us"] <= now_us < leg["time_end_us"]:
                     by_node[leg["sim_node_id"]].append(active_call(leg, now_us, self.model))
         stamp = unix_time_text(now_us)
         return [{"snapshot_timestamp": stamp, "node_id": node, "calls": calls}

@@ -7,10 +7,13 @@ price the generator writes is an exact decimal with at most 6 places.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypeVar
 
 import numpy as np
 
 from callstats.sim.world import Flow, World
+
+IntOrArray = TypeVar("IntOrArray", int, np.ndarray)
 
 
 def micros(amount: str) -> int:
@@ -168,7 +171,7 @@ def billed_seconds(duration: np.ndarray, initial: np.ndarray, increment: np.ndar
     return np.where(duration > 0, initial + steps * increment, 0)
 
 
-def price_micros(rate_per_minute: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+def price_micros(rate_per_minute: IntOrArray, seconds: IntOrArray) -> IntOrArray:
     """rate × seconds / 60, rounded half up to a millionth (the billing engine's rounding)."""
     return (rate_per_minute * seconds + 30) // 60
 

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from callstats.columns import CDR_COLUMNS
-from callstats.sim.model import TrafficModel, billed_seconds, price_micros
+from callstats.sim.model import TrafficModel, price_micros
 from callstats.sim.vectors import MICROS
 
 CDR_NAMES = tuple(c.name for c in CDR_COLUMNS)
@@ -18,13 +19,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
-def time_text(moment: datetime) -> str:
-    """UTC wall time with microseconds, the CDR spelling yeti's exports use."""
-    return moment.strftime(TIME_FORMAT)
-
-
 def unix_time_text(micros: int) -> str:
-    return time_text(_EPOCH + timedelta(microseconds=micros))
+    """UTC wall time with microseconds, the CDR spelling yeti's exports use."""
+    return (_EPOCH + timedelta(microseconds=micros)).strftime(TIME_FORMAT)
 
 
 def money_text(micros: int) -> str:
@@ -37,34 +34,47 @@ def rate_text(micros: int) -> str:
     return f"{whole}.{fraction.rstrip('0') or '0'}"
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return time_text(value)
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    return value
+def json_rows(legs: pa.Table) -> list[dict[str, Any]]:
+    """Legs as JSON-ready dicts: times as UTC text with microseconds (plus `<name>_us`,
+    unix microseconds, to compare with), money as exact decimal text. Column-wise, then
+    one conversion to Python."""
+    for name in ("time_start", "time_connect", "time_end"):
+        column = legs.column(name)
+        legs = legs.append_column(f"{name}_us", pc.cast(column, pa.int64()))
+        text = pc.strftime(column, format="%Y-%m-%d %H:%M:%S")  # %S carries the micros
+        legs = legs.set_column(legs.schema.get_field_index(name), name, text)
+    for name in ("customer_price", "vendor_price"):
+        legs = legs.set_column(legs.schema.get_field_index(name), name,
+                               pc.cast(legs.column(name), pa.string()))
+    return legs.to_pylist()
 
 
 def cdr_record(leg: dict[str, Any], cdr_id: int) -> dict[str, Any]:
-    record = {name: _json(leg[name]) for name in CDR_NAMES}
+    """A row of `json_rows` as a SPEC 3.1 CDR."""
+    record = {name: leg[name] for name in CDR_NAMES}
     record["id"] = cdr_id
     return record
 
 
+def _billed(seconds: int, initial: int, increment: int) -> int:
+    if seconds <= 0:
+        return 0
+    return initial + -(-max(seconds - initial, 0) // increment) * increment
+
+
 def active_call(leg: dict[str, Any], at_micros: int, model: TrafficModel) -> dict[str, Any]:
     """The leg as the switch lists it at `at_micros`: connected seconds and charges so far."""
-    connect = leg["time_connect"]
-    connect_us = micros_of(connect) if connect is not None else None
+    connect_us = leg["time_connect_us"]
     connected = connect_us is not None and connect_us <= at_micros
-    so_far = (at_micros - connect_us) // MICROS if connected and connect_us is not None else 0
+    so_far = (at_micros - connect_us) // MICROS if connected else 0
     initial, increment = leg["sim_initial_interval"], leg["sim_next_interval"]
-    billed = int(billed_seconds(np.array([so_far]), initial, increment)[0])
+    billed = _billed(so_far, initial, increment)
     customer_rate, vendor_rate = leg["sim_customer_rate"], leg["sim_vendor_rate"]
     transport, port, _ = model.flow_origin(leg["sim_flow"])
     node_ip = model.node_ip[leg["sim_node_id"]]
     return {
-        "start_time": time_text(leg["time_start"]),
-        "connect_time": time_text(connect) if connected else None,
+        "start_time": leg["time_start"],
+        "connect_time": leg["time_connect"] if connected else None,
         "destination_prefix": leg["sim_rate_prefix"],
         "destination_initial_interval": initial,
         "destination_initial_rate": rate_text(customer_rate),
@@ -95,11 +105,8 @@ def active_call(leg: dict[str, Any], at_micros: int, model: TrafficModel) -> dic
         "src_country_id": leg["src_country_id"],
         "dst_country_id": leg["dst_country_id"],
         "duration": so_far,
-        "customer_price": money_text(int(price_micros(customer_rate, billed))),
-        "vendor_price": money_text(int(price_micros(vendor_rate, so_far))),
+        "customer_price": money_text(price_micros(customer_rate, billed)),
+        "vendor_price": money_text(price_micros(vendor_rate, so_far)),
         "local_tag": leg["local_tag"],
     }
 
-
-def micros_of(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(microseconds=1)

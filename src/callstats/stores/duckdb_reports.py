@@ -22,6 +22,7 @@ from callstats.queries import (
     TrafficRow,
 )
 
+DAY_US = 86_400_000_000
 CDR_NAMES = frozenset(c.name for c in CDR_COLUMNS)
 CALL_NAMES = frozenset(c.name for c in SNAPSHOT_CALL_COLUMNS)
 
@@ -98,18 +99,22 @@ class DuckDBReports:
         clauses, filter_values = where_filters(q.filters, CALL_NAMES)
         where = [f"{q.side.account_column} = ?",
                  "snapshot_timestamp BETWEEN make_timestamp(?) AND make_timestamp(?)"]
+        # A node's peak is over its whole bucket: a local day is one bucket whatever
+        # offsets it spans, while a shorter bucket number repeats when clocks fall back
+        # (02:00 CEST and 02:00 CET), and there the offset tells the two apart.
         sql = (
-            "SELECT bucket, off // 1000000, sum(peak) FROM ("
-            "  SELECT node_id, (ts + off) // ? AS bucket, off, max(n) AS peak FROM ("
+            "SELECT bucket, bucket_off // 1000000, sum(peak) FROM ("
+            "  SELECT node_id, (ts + off) // ? AS bucket, min(off) AS bucket_off, "
+            "  max(n) AS peak FROM ("
             f"    SELECT node_id, ts, {offset} AS off, count(*) AS n FROM ("
             "      SELECT node_id, epoch_us(snapshot_timestamp) AS ts FROM snapshot_calls"
             f"      WHERE {' AND '.join(where + clauses)})"
             "    GROUP BY node_id, ts)"
-            "  GROUP BY node_id, bucket, off) "
-            "GROUP BY bucket, off ORDER BY bucket"
+            "  GROUP BY node_id, bucket, CASE WHEN ? < ? THEN off END) "
+            "GROUP BY bucket, bucket_off ORDER BY bucket"
         )
         values = [q.buckets.step_us, *offset_values, q.account_id, q.from_us, q.to_us,
-                  *filter_values]
+                  *filter_values, q.buckets.step_us, DAY_US]
         rows = self.cursor().execute(sql, values).fetchall()
         return [ConcurrentRow(int(b), int(o), int(n)) for b, o, n in rows]
 

@@ -1,0 +1,220 @@
+"""Customer API benchmark (issue 3): server time (x-runtime) p50/p99 per query over 10M
+CDRs (1,000 accounts, 30 days, the largest ~5%) and a snapshot every minute for 30 days,
+and requests/s with 32 concurrent clients (wrk). Prints a table; asserts nothing.
+
+    python bench/customer_api.py [--base-rows 10000000] [--requests 200] [--calls 150]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pyarrow as pa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest import ADMIN, DAY, OUT, START, Server, build_base, micros_to_decimal  # noqa: E402
+
+from callstats.auth.tokens import mint_token  # noqa: E402
+from callstats.ingest.batches import SNAPSHOT_TABLE_SCHEMA, SnapshotBatch  # noqa: E402
+from callstats.metadata.store import MetadataStore  # noqa: E402
+from callstats.stores.duckdb_store import DuckDBStore  # noqa: E402
+
+SECRET = "bench-jwt-secret-" + "x" * 32
+LARGEST, TYPICAL = 1, 500  # account ids: the skew puts ~5% on account 1
+
+
+def account_uuid(account: int) -> str:
+    return f"00000000-0000-4000-8000-{account:012d}"
+
+
+def snapshot_day(day: int, calls: int, rng: np.random.Generator) -> SnapshotBatch:
+    """One node's snapshot every minute of `day`, `calls` active calls each."""
+    minutes = np.arange(1440, dtype=np.int64)
+    stamps = START + day * DAY + minutes * 60
+    rows = 1440 * calls
+    stamp_col = np.repeat(stamps, calls)
+    weights = 1.0 / np.arange(1, 1001) ** 0.9
+    weights[0] = weights.sum() * 0.053
+    weights /= weights.sum()
+    account = rng.choice(1000, size=rows, p=weights).astype(np.int64) + 1
+    age = rng.integers(0, 600, size=rows)
+    connected = rng.random(rows) > 0.15
+    micro = pa.timestamp("us", tz="UTC")
+    columns = {
+        "node_id": np.zeros(rows, dtype=np.int64),
+        "snapshot_timestamp": pa.array(stamp_col * 1_000_000).view(micro),
+        "position": np.tile(np.arange(calls, dtype=np.int32), 1440),
+        "start_time": pa.array((stamp_col - age) * 1_000_000).view(micro),
+        "connect_time": pa.array(np.where(connected, (stamp_col - age + 4) * 1_000_000, 0)
+                                 ).view(micro),
+        "destination_prefix": pa.array(rng.choice(["44", "49", "33", "1"], size=rows)),
+        "destination_initial_interval": np.ones(rows, dtype=np.int64),
+        "destination_next_interval": np.ones(rows, dtype=np.int64),
+        "src_prefix_routing": pa.array(rng.integers(10**9, 10**10, size=rows)).cast(pa.string()),
+        "dst_prefix_routing": pa.array(rng.integers(10**9, 10**10, size=rows)).cast(pa.string()),
+        "auth_orig_ip": pa.array(np.char.add("10.0.0.", (account % 250).astype(str))),
+        "auth_orig_port": np.full(rows, 5060, dtype=np.int64),
+        "auth_orig_transport_protocol_id": np.ones(rows, dtype=np.int64),
+        "customer_id": (account + 9) // 10,
+        "customer_acc_id": account,
+        "vendor_acc_id": rng.integers(2000, 2040, size=rows),
+        "duration": np.where(connected, age - 4, 0).clip(0),
+        "customer_price": micros_to_decimal(rng.integers(0, 50_000, size=rows)),
+    }
+    arrays = []
+    for field in SNAPSHOT_TABLE_SCHEMA:
+        value = columns.get(field.name)
+        arrays.append(pa.nulls(rows, field.type) if value is None
+                      else pa.array(value).cast(field.type))
+    table = pa.Table.from_arrays(arrays, schema=SNAPSHOT_TABLE_SCHEMA)
+    return SnapshotBatch([(0, int(s) * 1_000_000) for s in stamps], table)
+
+
+def build_api_base(rows: int, calls: int) -> Path:
+    base = OUT / f"api-{rows}-{calls}"
+    if (base / "complete").exists():
+        return base
+    shutil.rmtree(base, ignore_errors=True)
+    shutil.copytree(build_base(rows), base, ignore=shutil.ignore_patterns("complete"))
+    store = DuckDBStore(base / "cdr.duckdb")
+    rng = np.random.default_rng(3)
+    for day in range(30):
+        store.replace_snapshots(snapshot_day(day, calls, rng))
+        print(f"  snapshots: day {day + 1}/30", file=sys.stderr)
+    store.cursor().execute("CHECKPOINT").fetchall()
+    store.close()
+    metadata = MetadataStore(f"sqlite:///{base / 'metadata.sqlite'}")
+    for customer in range(1, 101):
+        metadata.create_customer(f"customer {customer}", id=customer)
+    for account in range(1, 1001):
+        metadata.create_account((account + 9) // 10, f"account {account}",
+                                account_uuid(account), id=account)
+    for customer in ((LARGEST + 9) // 10, (TYPICAL + 9) // 10):
+        metadata.create_api_access(customer, f"login{customer}", "bench-password")
+    metadata.close()
+    (base / "complete").touch()
+    return base
+
+
+def report(url: str, token: str, path: str, params: dict[str, str], count: int
+           ) -> tuple[float, float, float, int]:
+    """p50 and p99 of x-runtime (ms), p50 of client latency (ms), and non-200 answers."""
+    runtimes, latencies, errors = [], [], 0
+    with httpx.Client(base_url=url, headers={"Authorization": token}, timeout=60) as client:
+        for _ in range(5):  # warm caches and code paths
+            client.get(path, params=params)
+        for _ in range(count):
+            started = time.perf_counter()
+            answer = client.get(path, params=params)
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += answer.status_code != 200
+            runtimes.append(float(answer.headers["x-runtime"]) * 1000)
+    runtimes.sort()
+    return (statistics.median(runtimes), runtimes[int(len(runtimes) * 0.99) - 1],
+            statistics.median(latencies), errors)
+
+
+def wrk(url: str, token: str, seconds: int = 15) -> tuple[float, int]:
+    script = Path(tempfile.mkdtemp()) / "auth.lua"
+    script.write_text(f'wrk.headers["Authorization"] = "{token}"\n'
+                      "done = function(summary, latency, requests)\n"
+                      "  io.write(string.format('NON2XX %d\\n', summary.errors.status))\n"
+                      "end\n")
+    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "-s", str(script), url],
+                         capture_output=True, text=True, check=True).stdout
+    rate = float(next(line.split()[1] for line in out.splitlines()
+                      if line.startswith("Requests/sec")))
+    non2xx = int(next(line.split()[1] for line in out.splitlines() if line.startswith("NON2XX")))
+    socket_errors = sum(int(n) for line in out.splitlines() if "Socket errors" in line
+                        for n in line.replace(",", " ").split() if n.isdigit())
+    return rate, non2xx + socket_errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base-rows", type=int, default=10_000_000)
+    parser.add_argument("--calls", type=int, default=150, help="active calls per snapshot")
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--wrk-seconds", type=int, default=15)
+    args = parser.parse_args()
+
+    base = build_api_base(args.base_rows, args.calls)
+    work = OUT / "api-work"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(base, work, ignore=shutil.ignore_patterns("complete"))
+    os.environ["CALLSTATS_JWT_SECRET"] = SECRET
+    server = Server(work)
+    results = []
+    try:
+        now = time.time()
+        # One fresh snapshot so outgoing-active-calls has live calls to list.
+        fresh = [{"customer_acc_id": (i % 3) * (TYPICAL - 1) + 1, "start_time": int(now) - i,
+                  "destination_initial_rate": "0.0123", "auth_orig_ip": "10.0.0.1"}
+                 for i in range(500)]
+        httpx.post(server.url + "/api/admin/v1/active-calls",
+                   json={"snapshot_timestamp": int(now), "node_id": 0, "calls": fresh},
+                   headers={"Authorization": f"Bearer {ADMIN}"}, timeout=60).raise_for_status()
+        tokens = {a: mint_token(SECRET, 1 if a == LARGEST else 2, 86400, now)
+                  for a in (LARGEST, TYPICAL)}
+        day0 = START + 14 * DAY
+        iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))  # noqa: E731
+        cases = [
+            ("typical account, 1 day, minute", TYPICAL, "/origination-statistics",
+             {"from-time": iso(day0), "to-time": iso(day0 + DAY - 1), "sampling": "minute"},
+             "≤ 5 ms"),
+            ("largest account, 30 days, hour, prefix filter", LARGEST,
+             "/origination-statistics",
+             {"from-time": iso(START), "to-time": iso(START + 30 * DAY),
+              "sampling": "hour", "dst-prefix-routing-starts-with": "44"}, "≤ 100 ms"),
+            ("largest account, 30 days, hour, no filter", LARGEST, "/origination-statistics",
+             {"from-time": iso(START), "to-time": iso(START + 30 * DAY), "sampling": "hour"},
+             ""),
+            ("termination, largest vendor account, 30 days, day", LARGEST,
+             "/termination-statistics",
+             {"from-time": iso(START), "to-time": iso(START + 30 * DAY), "sampling": "day"},
+             ""),
+            ("origination-active-calls, typical, 1 day", TYPICAL, "/origination-active-calls",
+             {"from-time": iso(day0), "to-time": iso(day0 + DAY - 1)}, ""),
+            ("origination-active-calls, largest, 1 day", LARGEST, "/origination-active-calls",
+             {"from-time": iso(day0), "to-time": iso(day0 + DAY - 1)}, ""),
+            ("outgoing-active-calls, typical", TYPICAL, "/outgoing-active-calls", {}, ""),
+        ]
+        prefix = server.url + "/api/rest/customer/v1"
+        for name, account, path, params, target in cases:
+            query = {"account-id": account_uuid(account), **params}
+            p50, p99, client_p50, errors = report(prefix, tokens[account], path, query,
+                                                  args.requests)
+            results.append((name, f"{p50:.1f}", f"{p99:.1f}", f"{client_p50:.1f}",
+                            str(errors), target))
+        first = cases[0]
+        query = "&".join(f"{k}={v}" for k, v in
+                         {"account-id": account_uuid(TYPICAL), **first[3]}.items())
+        rate, errors = wrk(f"{prefix}{first[2]}?{query}", tokens[TYPICAL], args.wrk_seconds)
+        rss = server.peak_rss_mb()
+    finally:
+        server.stop()
+    print(f"\ncustomer API over {args.base_rows:,} CDRs and a snapshot a minute for 30 days "
+          f"({args.calls} calls each); {args.requests} sequential requests per query\n")
+    header = ("query", "p50 ms", "p99 ms", "client p50", "errors", "target")
+    widths = [max(len(r[i]) for r in [header, *results]) for i in range(6)]
+    for row in (header, *results):
+        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                        for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
+    print(f"\n32 concurrent clients (wrk, {args.wrk_seconds} s) on the first query: "
+          f"{rate:,.0f} req/s, {errors} errors (target ≥ 500 req/s, 0 errors); "
+          f"peak server RSS {rss:,.0f} MB")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

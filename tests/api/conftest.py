@@ -1,0 +1,30 @@
+"""Fixtures of the customer API acceptance tests (SPEC 4): apps over fresh data dirs."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+# Reuse the operator-side body helpers of tests/http (http_helpers: ndjson, ADMIN, …).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "http"))
+
+from api_helpers import Api  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def make_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Api]]:
+    """`make_api(now, **settings)`: an app over its own data dir with a fixed clock, closed
+    at the end of the module."""
+    made: list[Api] = []
+
+    def make(now: float, **settings: object) -> Api:
+        api = Api(tmp_path_factory.mktemp("api"), now, **settings)
+        made.append(api)
+        return api
+
+    yield make
+    for api in made:
+        api.close()
