@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         64 * 1024 * 1024,
         description="Largest ingestion body in bytes, as sent and again after gzip decoding.",
     )
+    maintenance_interval: float = Field(
+        60.0,
+        description="Seconds between store housekeeping runs in the server (DuckDB: merge "
+        "new CDRs into the table clustered by account and time); 0 turns it off.",
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
 
     def store_url(self) -> str:

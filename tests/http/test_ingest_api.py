@@ -72,7 +72,7 @@ async def test_repeated_ids_within_a_batch_count_as_duplicates(
     response = await ingest(body, NDJSON)
     assert response.json() == counts(5, 3)
     [(duration,)] = services.store.cursor().execute(
-        "SELECT duration FROM cdrs WHERE id = 1").fetchall()
+        "SELECT duration FROM cdr_rows WHERE id = 1").fetchall()
     assert duration == cdr(1)["duration"]  # the first row with an id wins
 
 

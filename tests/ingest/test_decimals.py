@@ -170,7 +170,7 @@ def decimals(draw: st.DrawFn) -> tuple[Decimal, str]:
     return value, spelling
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(decimals(), min_size=1, max_size=8))
 def test_json_numbers_are_stored_exactly(store: DuckDBStore, values: list[tuple[Decimal, str]]
                                          ) -> None:
@@ -180,14 +180,14 @@ def test_json_numbers_are_stored_exactly(store: DuckDBStore, values: list[tuple[
         % (i, spelling.encode(), spelling.encode())
         for i, (_, spelling) in zip(ids, values, strict=True)
     )
-    # each value alone too: short numbers take the fast path unless a long one is present
-    for i, (value, spelling) in zip(ids, values, strict=True):
-        [parsed] = _prices(_price_body(spelling))
-        assert parsed == value, spelling
+    # Short numbers alone too: one long number sends the whole body the exact-text way.
+    short = [(v, s) for v, s in values if len(s.lstrip("-")) < 16]
+    if short:
+        assert _prices(_price_body(*(s for _, s in short))) == [v for v, _ in short]
     result = store.insert_cdrs(parse_cdrs(body, Format.NDJSON, LIMIT))
     assert result.inserted == len(values)
     stored = dict(store.cursor().execute(
-        "SELECT id, customer_price FROM cdrs WHERE id BETWEEN ? AND ? AND vendor_price = "
+        "SELECT id, customer_price FROM cdr_rows WHERE id BETWEEN ? AND ? AND vendor_price = "
         "customer_price", [ids[0], ids[-1]]).fetchall())
     assert stored == {i: value for i, (value, _) in zip(ids, values, strict=True)}
 

@@ -7,7 +7,13 @@ import tracemalloc
 
 import pytest
 
-from callstats.ingest.batches import BatchRejected, BodyTooLarge, Format, parse_cdrs, parse_snapshots
+from callstats.ingest.batches import (
+    BatchRejected,
+    BodyTooLarge,
+    Format,
+    parse_cdrs,
+    parse_snapshots,
+)
 from callstats.ingest.readers import gunzip_limited, maybe_gunzip
 
 ROWS = b"".join(b'{"id":%d,"time_start":1,"duration":0}\n' % i for i in range(1, 51))

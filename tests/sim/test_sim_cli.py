@@ -53,7 +53,7 @@ def test_prepare_demo_creates_the_login_history_and_recent_snapshots(services: S
     assert len(services.metadata.list_customers()) == len(world.contractors())
     assert setup.history_cdrs == services.store.count_cdrs() > 10_000
     [(first, last, top)] = services.store.cursor().execute(
-        "SELECT epoch(min(time_start)), epoch(max(time_end)), max(id) FROM cdrs").fetchall()
+        "SELECT epoch(min(time_start)), epoch(max(time_end)), max(id) FROM cdr_rows").fetchall()
     assert NOW - DAY <= first and last <= NOW == setup.history_end
     assert setup.next_id == top + 1
     [(snapshots, nodes, calls)] = services.store.cursor().execute(

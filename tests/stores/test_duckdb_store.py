@@ -68,7 +68,7 @@ def test_insert_counts_and_stores_every_column(store: DuckDBStore) -> None:
     )
     assert store.insert_cdrs(table) == InsertResult(received=2, inserted=2, duplicates=0)
     assert store.count_cdrs() == 2
-    [row] = _rows(store, "SELECT * FROM cdrs WHERE id = 1")
+    [row] = _rows(store, "SELECT * FROM cdr_rows WHERE id = 1")
     stored = dict(zip([c.name for c in CDR_COLUMNS], row, strict=True))
     assert stored["time_start"] == datetime(2024, 3, 1, 10, 0, 0, 123456)  # UTC wall time
     assert stored["customer_price"] == Decimal("123456789012.123456")
@@ -93,7 +93,7 @@ def test_re_ingesting_the_same_table_inserts_nothing(store: DuckDBStore) -> None
 def test_a_stored_id_keeps_its_first_values(store: DuckDBStore) -> None:
     store.insert_cdrs(_cdrs({"id": 5, "duration": 10}))
     store.insert_cdrs(_cdrs({"id": 5, "duration": 99}))
-    assert _rows(store, "SELECT duration FROM cdrs WHERE id = 5") == [(10,)]
+    assert _rows(store, "SELECT duration FROM cdr_rows WHERE id = 5") == [(10,)]
 
 
 def test_within_a_batch_the_first_row_with_an_id_wins(store: DuckDBStore) -> None:
@@ -106,7 +106,7 @@ def test_within_a_batch_the_first_row_with_an_id_wins(store: DuckDBStore) -> Non
         {"id": 8, "duration": 6, "local_tag": "only"},
     )
     assert store.insert_cdrs(table) == InsertResult(6, 3, 3)
-    assert _rows(store, "SELECT id, duration, local_tag FROM cdrs ORDER BY id") == [
+    assert _rows(store, "SELECT id, duration, local_tag FROM cdr_rows ORDER BY id") == [
         (7, 1, "first"), (8, 6, "only"), (9, 3, "later-id-first")]
 
 
@@ -155,7 +155,7 @@ def test_concurrent_batches_never_store_an_id_twice(store: DuckDBStore) -> None:
     for thread in threads:
         thread.join()
     assert sum(r.inserted for r in results) == 350 == store.count_cdrs()
-    assert _rows(store, "SELECT count(DISTINCT id) FROM cdrs") == [(350,)]
+    assert _rows(store, "SELECT count(DISTINCT id) FROM cdr_rows") == [(350,)]
 
 
 def _snapshot_rows(store: DuckDBStore) -> list[tuple]:
@@ -259,7 +259,7 @@ def test_a_version_1_data_dir_is_upgraded(path: Path) -> None:
         assert duckdb_store.read_schema_version(store.cursor()) == 1 + len(
             duckdb_store.MIGRATIONS[1:])
         assert store.schema_version == SCHEMA_VERSION
-        assert _rows(store, "SELECT id, duration, customer_price FROM cdrs") == [
+        assert _rows(store, "SELECT id, duration, customer_price FROM cdr_rows") == [
             (42, 7, Decimal("1.5"))]
         assert store.insert_cdrs(_cdrs({"id": 42}, {"id": 43})) == InsertResult(2, 1, 1)
         assert _rows(store, "SELECT kind, received, inserted FROM ingest_log") == [

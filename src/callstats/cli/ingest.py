@@ -92,7 +92,11 @@ def local_sink(settings: Settings) -> tuple[Sink, Callable[[], None]]:
         except BatchRejected as exc:
             raise _Rejected([e.as_dict() for e in exc.errors]) from None
 
-    return send, store.close
+    def close() -> None:
+        store.maintain()  # what the server's housekeeping would do with these rows
+        store.close()
+
+    return send, close
 
 
 class _Rejected(Exception):

@@ -273,6 +273,27 @@ def token_mint(
                                       allow_ip or []))
 
 
+@app.command()
+def compact(data_dir: DataDir = None) -> None:
+    """Reorganize the embedded store now (the server does it every
+    CALLSTATS_MAINTENANCE_INTERVAL seconds by itself)."""
+    from callstats.stores.base import open_store
+
+    settings = load_settings(data_dir)
+    try:
+        store = open_store(settings.store_url())
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    started = time.perf_counter()
+    try:
+        with console.status("compacting…"):
+            rows = store.compact() if hasattr(store, "compact") else store.maintain()
+    finally:
+        store.close()
+    console.print(f"{rows:,} rows merged into the clustered table in "
+                  f"{time.perf_counter() - started:.1f} s")
+
+
 @app.command("settings")
 def show_settings() -> None:
     """Every CALLSTATS_* variable with its current value and meaning (secrets hidden)."""

@@ -13,6 +13,7 @@ from callstats import __version__
 from callstats.http import admin, customer_api, ops, pbx_api
 from callstats.http.customer_headers import CustomerHeaders
 from callstats.http.errors import install_error_handlers
+from callstats.http.maintenance import Maintenance
 from callstats.http.metrics import Metrics
 from callstats.http.requestlog import RequestLog
 from callstats.http.services import Services
@@ -32,9 +33,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
         app.state.services = services or Services.open(settings, clock)
+        maintenance = Maintenance(app.state.services.store,
+                                  settings.maintenance_interval).start()
         try:
             yield
         finally:
+            maintenance.stop()
             if owned:
                 app.state.services.close()
 

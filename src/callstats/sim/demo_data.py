@@ -65,6 +65,7 @@ def prepare_demo(
             pending = []
         if on_step:
             on_step(done, total)
+    services.store.maintain()  # cluster the history, as a long-running server would have
     backfill_snapshots(services, model, seed, now - min(snapshot_hours * 3600, days * 86400),
                        now)
     if on_step:

@@ -61,6 +61,10 @@ class Store(Protocol):
         """Calls of each node's latest fresh snapshot, ACTIVE_CALL_KEYS order, times in µs,
         newest start first (no start last), then node, then position."""
 
+    def maintain(self) -> int:
+        """Periodic housekeeping (the server calls it every CALLSTATS_MAINTENANCE_INTERVAL
+        seconds); returns how many rows it reorganized."""
+
     def ping(self) -> None:
         """Raise StoreError unless the store answers."""
 

@@ -83,7 +83,7 @@ class DuckDBReports:
             "count(*) FILTER (WHERE duration > 0), sum(duration), sum(price_micros) "
             f"FROM (SELECT ts, {offset} AS off, duration, price_micros FROM ("
             f"  SELECT epoch_us(time_start) AS ts, duration, "
-            f"  CAST({side.price_column} * 1000000 AS BIGINT) AS price_micros FROM cdrs "
+            f"  CAST({side.price_column} * 1000000 AS BIGINT) AS price_micros FROM cdr_rows "
             f"  WHERE {' AND '.join(where + clauses)})) "
             "GROUP BY bucket, off ORDER BY bucket"
         )
@@ -171,7 +171,7 @@ def pbx_sql(q: PbxQuery) -> tuple[str, list[object]]:
     if q.extension_ids is not None:
         where.append("list_contains(?, extension_id)")
         values.append(list(q.extension_ids))
-    rows = f"SELECT * FROM cdrs WHERE {' AND '.join(where)}"
+    rows = f"SELECT * FROM cdr_rows WHERE {' AND '.join(where)}"
     if not q.per_call:
         units = (
             "SELECT duration > 0 AS answered, bridged, bridged_duration AS bridged_seconds, "
@@ -181,11 +181,13 @@ def pbx_sql(q: PbxQuery) -> tuple[str, list[object]]:
         return _PBX_TOTALS.format(units=units), values
     # A call: the CDRs sharing a non-empty local_tag (else each CDR alone). Answered if any
     # CDR is; otherwise it takes the code of its last CDR (is_last_cdr first, then the
-    # latest time_start, then the highest id).
+    # latest time_start, then the highest id). arg_max_null: a last CDR without a code is
+    # failed (plain arg_max skips NULLs and would take an earlier CDR's code).
     units = (
         "SELECT bool_or(duration > 0) AS answered, bool_or(bridged) AS bridged, "
         "sum(CASE WHEN bridged THEN bridged_duration ELSE 0 END) AS bridged_seconds, "
-        f"sum(duration) AS seconds, arg_max({_CODE}, (is_last_cdr, time_start, id)) AS code, "
+        "sum(duration) AS seconds, "
+        f"arg_max_null({_CODE}, (is_last_cdr, time_start, id)) AS code, "
         f"false AS redirected, false AS elsewhere FROM ({rows}) "
         "GROUP BY nullif(local_tag, ''), CASE WHEN nullif(local_tag, '') IS NULL THEN id END"
     )

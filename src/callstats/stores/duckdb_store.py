@@ -54,11 +54,29 @@ def _create_ingest_log(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _split_for_clustering(con: duckdb.DuckDBPyConnection) -> None:
+    """`cdrs` becomes the clustered part, sorted by (customer_acc_id, time_start) by
+    compaction; new rows land in `cdrs_recent`; `cdrs_merging` holds rows being merged.
+    Reports read the `cdr_rows` view over all three."""
+    columns = ",\n  ".join(_column_ddl(c) for c in CDR_COLUMNS)
+    for table in ("cdrs_recent", "cdrs_merging"):
+        con.execute(f"CREATE TABLE {table} (\n  {columns}\n)")
+    con.execute(CDR_ROWS_VIEW)
+
+
+CDR_ROWS_VIEW = (
+    "CREATE OR REPLACE VIEW cdr_rows AS SELECT * FROM cdrs UNION ALL "
+    "SELECT * FROM cdrs_merging UNION ALL SELECT * FROM cdrs_recent"
+)
+
 # Schema history: entry N upgrades a data directory from version N to N + 1. Append only.
 MIGRATIONS: Sequence[Callable[[duckdb.DuckDBPyConnection], None]] = (
     _create_cdrs,
     _create_ingest_log,
+    _split_for_clustering,
 )
+# The clustering key of `cdrs`: customer reports read one account over a time range.
+CLUSTER_ORDER = "customer_acc_id, time_start"
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -101,6 +119,7 @@ class DuckDBStore(DuckDBReports):
                 "directory, send data to it with --url instead."
             ) from None
         self._write_lock = threading.Lock()
+        self._compact_lock = threading.Lock()
         self._local = threading.local()
         try:
             self.schema_version = upgrade(self._db)
@@ -128,13 +147,14 @@ class DuckDBStore(DuckDBReports):
             cur.register("_batch", batch)
             try:
                 cur.execute("BEGIN")
-                # Ids are usually increasing, so the range lets zone maps skip old row groups.
+                # The first row of each id in the batch, unless the id is stored already.
+                # Ids usually increase, so the range lets zone maps skip most row groups.
                 inserted = cur.execute(
-                    f"INSERT INTO cdrs SELECT {names} FROM _batch b "
-                    "WHERE NOT EXISTS (SELECT 1 FROM cdrs c WHERE c.id = b.id "
+                    f"INSERT INTO cdrs_recent SELECT {names} FROM _batch b "
+                    "WHERE b._row IN (SELECT min(_row) FROM _batch GROUP BY id) "
+                    "AND NOT EXISTS (SELECT 1 FROM cdr_rows c WHERE c.id = b.id "
                     "  AND c.id BETWEEN (SELECT min(id) FROM _batch) "
-                    "  AND (SELECT max(id) FROM _batch)) "
-                    "QUALIFY row_number() OVER (PARTITION BY b.id ORDER BY b._row) = 1"
+                    "  AND (SELECT max(id) FROM _batch))"
                 ).fetchall()[0][0]
                 cur.execute(
                     "INSERT INTO ingest_log (kind, received, inserted) VALUES ('cdrs', ?, ?)",
@@ -187,7 +207,66 @@ class DuckDBStore(DuckDBReports):
                 cur.unregister("_calls")
 
     def count_cdrs(self) -> int:
-        return int(self.cursor().execute("SELECT count(*) FROM cdrs").fetchall()[0][0])
+        return int(self.cursor().execute("SELECT count(*) FROM cdr_rows").fetchall()[0][0])
+
+    def unclustered_rows(self) -> int:
+        [(rows,)] = self.cursor().execute(
+            "SELECT (SELECT count(*) FROM cdrs_recent) + (SELECT count(*) FROM cdrs_merging)"
+        ).fetchall()
+        return int(rows)
+
+    def compact(self) -> int:
+        """Merge recent rows into the clustered `cdrs` table; the rows merged.
+
+        The long sort runs outside the write lock, so ingestion goes on meanwhile (into
+        `cdrs_recent`); only moving the recent rows aside and the final swap hold it.
+        Readers see every row throughout: each step is one transaction."""
+        with self._compact_lock:
+            cur = self.cursor()
+            with self._write_lock:
+                self._in_transaction(cur, (
+                    "INSERT INTO cdrs_merging SELECT * FROM cdrs_recent",
+                    "DELETE FROM cdrs_recent",
+                ))
+            [(merging,)] = cur.execute("SELECT count(*) FROM cdrs_merging").fetchall()
+            if not merging:
+                return 0
+            cur.execute(
+                "CREATE OR REPLACE TABLE cdrs_next AS SELECT * FROM (SELECT * FROM cdrs "
+                f"UNION ALL SELECT * FROM cdrs_merging) ORDER BY {CLUSTER_ORDER}"
+            ).fetchall()
+            with self._write_lock:
+                self._in_transaction(cur, (
+                    "DROP VIEW cdr_rows",
+                    "DROP TABLE cdrs",
+                    "ALTER TABLE cdrs_next RENAME TO cdrs",
+                    "DELETE FROM cdrs_merging",
+                    CDR_ROWS_VIEW,
+                ))
+            cur.execute("CHECKPOINT").fetchall()
+            return int(merging)
+
+    def compact_if_needed(self, min_rows: int = 1_000_000, share: float = 0.1) -> int:
+        """Compact once the unclustered rows pass `min_rows` or `share` of the clustered."""
+        [(clustered,)] = self.cursor().execute("SELECT count(*) FROM cdrs").fetchall()
+        if self.unclustered_rows() >= max(min_rows, share * clustered):
+            return self.compact()
+        return 0
+
+    def maintain(self) -> int:
+        """Periodic housekeeping: keep `cdrs` clustered."""
+        return self.compact_if_needed()
+
+    @staticmethod
+    def _in_transaction(cur: duckdb.DuckDBPyConnection, statements: Sequence[str]) -> None:
+        cur.execute("BEGIN")
+        try:
+            for statement in statements:
+                cur.execute(statement).fetchall()
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
 
     def ping(self) -> None:
         try:
