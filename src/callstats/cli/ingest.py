@@ -24,7 +24,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from callstats.ingest.batches import BatchRejected, BodyTooLarge, parse_cdrs, parse_snapshots
+from callstats.ingest.batches import (
+    BatchRejected,
+    BodyTooLarge,
+    cdrs_from_table,
+    parse_cdrs,
+    parse_snapshots,
+)
 from callstats.ingest.files import Batch, file_format, iter_batches
 from callstats.ingest.readers import Format
 from callstats.settings import Settings
@@ -68,8 +74,9 @@ def http_sink(url: str, admin_token: str) -> tuple[Sink, Callable[[], None]]:
                           headers={"Authorization": f"Bearer {admin_token}"})
 
     def send(kind: str, batch: Batch) -> dict[str, int]:
-        response = client.post(ENDPOINTS[kind], content=batch.body,
-                               headers={"Content-Type": CONTENT_TYPES[batch.fmt]})
+        body, fmt = batch.payload()
+        response = client.post(ENDPOINTS[kind], content=body,
+                               headers={"Content-Type": CONTENT_TYPES[fmt]})
         if response.status_code == 422:
             raise _Rejected(response.json().get("errors", []))
         if response.status_code != 200:
@@ -85,18 +92,16 @@ def local_sink(settings: Settings) -> tuple[Sink, Callable[[], None]]:
     def send(kind: str, batch: Batch) -> dict[str, int]:
         try:
             if kind == "cdrs":
-                return store.insert_cdrs(parse_cdrs(batch.body, batch.fmt, 1 << 62)).as_dict()
-            snapshots = parse_snapshots(batch.body, batch.fmt, 1 << 62)
+                table = (cdrs_from_table(batch.table) if batch.table is not None
+                         else parse_cdrs(*batch.payload(), 1 << 62))
+                return store.insert_cdrs(table).as_dict()
+            snapshots = parse_snapshots(*batch.payload(), 1 << 62)
             store.replace_snapshots(snapshots)
             return {"snapshots": len(snapshots.snapshots), "calls": snapshots.calls.num_rows}
         except BatchRejected as exc:
             raise _Rejected([e.as_dict() for e in exc.errors]) from None
 
-    def close() -> None:
-        store.maintain()  # what the server's housekeeping would do with these rows
-        store.close()
-
-    return send, close
+    return send, store.close
 
 
 class _Rejected(Exception):

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from callstats.auth.tokens import mint_token
 from callstats.http.customer_auth import (
     EXPIRED_COOKIE,
+    LOGIN_FAILED,
     Principal,
     authenticate,
     client_ip,
@@ -22,9 +23,11 @@ from callstats.http.customer_auth import (
     ip_allowed,
     login_failed,
 )
+from callstats.http.customer_auth import UNAUTHORIZED as UNAUTHORIZED_BODY
 from callstats.http.customer_headers import ok_json, ok_response
+from callstats.http.errors import ApiError
 from callstats.http.jsonbody import json_response
-from callstats.http.openapi import report_openapi
+from callstats.http.openapi import UNAUTHORIZED, report_openapi
 from callstats.http.services import Services
 from callstats.metadata.passwords import verify_password
 from callstats.reports import concurrent, current, traffic
@@ -63,7 +66,24 @@ AUTH_BODY = {
 }
 
 
-@router.post("/auth", status_code=201, openapi_extra={"requestBody": AUTH_BODY},
+
+def _auth_error(description: str, body: dict) -> dict[str, object]:
+    return {"description": description,
+            "content": {"application/json": {"schema": UNAUTHORIZED, "example": body}}}
+
+
+LOGIN_RESPONSES = {
+    "201": {"description": "A token, or (cookie_auth) an empty body and the session cookie",
+            "content": {"application/json": {"schema": {
+                "type": "object", "required": ["jwt"], "properties": {"jwt": {"type": "string"}},
+                "additionalProperties": False}}}},
+    "401": _auth_error("Unknown login, wrong password or client IP not allowed",
+                       LOGIN_FAILED),
+}
+
+
+@router.post("/auth", status_code=201,
+             openapi_extra={"requestBody": AUTH_BODY, "responses": LOGIN_RESPONSES},
              summary="Log in: a JWT, or a session cookie with cookie_auth")
 async def login(request: Request) -> Response:
     services = _services(request)
@@ -94,16 +114,25 @@ async def login(request: Request) -> Response:
     return json_response({"jwt": token}, 201)
 
 
-@router.get("/auth", summary="200 while the token is valid")
+@router.get("/auth", summary="200 while the token is valid", response_class=Response,
+            responses={200: {"description": "Empty body: the token is valid"},
+                       401: _auth_error("No valid token", UNAUTHORIZED_BODY)})
 async def check_session(request: Request) -> Response:
     await run_in_threadpool(authenticate, request, _services(request))
     return Response(status_code=200)
 
 
-@router.delete("/auth", status_code=204, summary="Log out: expires the session cookie")
+@router.delete("/auth", status_code=204, summary="Log out: expires the session cookie",
+               response_class=Response)
 async def logout(request: Request) -> Response:
     request.state.refresh_cookie = None  # never refresh on logout
     return Response(status_code=204, headers={"set-cookie": EXPIRED_COOKIE})
+
+
+@router.api_route("/auth", methods=["OPTIONS", "PUT", "PATCH"], include_in_schema=False)
+async def auth_other_methods() -> Response:
+    """405 naming all of /auth's methods (the router names only its first route's)."""
+    raise ApiError(405, {"error": "method not allowed"}, {"allow": "GET, POST, DELETE"})
 
 
 # --- reports ---------------------------------------------------------------------------

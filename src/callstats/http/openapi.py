@@ -28,8 +28,10 @@ def param_schema(param: Param) -> dict[str, object]:
 
 
 def parameters(report: Report) -> list[dict[str, object]]:
+    # An optional param sent empty (`to-time=`) counts as absent (SPEC 4.2).
     return [{"name": p.name, "in": "query", "required": p.required, "description": p.doc,
-             "schema": param_schema(p)} for p in report.params]
+             "schema": param_schema(p)} | ({} if p.required else {"allowEmptyValue": True})
+            for p in report.params]
 
 
 def _traffic_schema() -> dict[str, object]:

@@ -43,6 +43,13 @@ def parse_cdrs(data: bytes, fmt: Format, max_body: int) -> pa.Table:
     return derive_cdr_defaults(convert_table(raw, n_rows, CDR_COLUMNS))
 
 
+def cdrs_from_table(raw: pa.Table) -> pa.Table:
+    """Typed CDR table from a table of a file's own values (as `parse_cdrs` reads Parquet)."""
+    names = {c.name for c in CDR_COLUMNS}
+    columns = {name: raw.column(name) for name in raw.column_names if name in names}
+    return derive_cdr_defaults(convert_table(columns, raw.num_rows, CDR_COLUMNS))
+
+
 # --- snapshots -------------------------------------------------------------------------
 
 ENVELOPE_COLUMNS: tuple[Column, ...] = (

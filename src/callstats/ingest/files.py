@@ -24,11 +24,22 @@ from callstats.ingest.readers import Format, format_for_filename
 
 @dataclass(frozen=True)
 class Batch:
-    body: bytes
+    """Either a body as read (NDJSON lines, a whole snapshot file) or a table of the file's
+    own column values (CSV cells as text, Parquet as typed), sent as Parquet when posted."""
+
+    body: bytes | None
     fmt: Format
     first_row: int  # number of the batch's first data row within its file, from 1
     rows: int
     bytes_read: int  # progress through the file, for progress bars
+    table: pa.Table | None = None
+
+    def payload(self) -> tuple[bytes, Format]:
+        """What to send over HTTP."""
+        if self.table is not None:
+            return _to_parquet(self.table), Format.PARQUET
+        assert self.body is not None
+        return self.body, self.fmt
 
 
 class UnsupportedFile(Exception):
@@ -105,8 +116,8 @@ def _parquet_batches(path: Path, rows_per_batch: int) -> Iterator[Batch]:
     for record_batch in parquet.iter_batches(batch_size=rows_per_batch):
         rows = record_batch.num_rows
         done = min(size, int(size * (first - 1 + rows) / total))
-        yield Batch(_to_parquet(pa.Table.from_batches([record_batch])), Format.PARQUET, first,
-                    rows, done)
+        yield Batch(None, Format.PARQUET, first, rows, done,
+                    pa.Table.from_batches([record_batch]))
         first += rows
 
 
@@ -119,17 +130,17 @@ def _table_batches(reader, rows_per_batch: int, raw) -> Iterator[Batch]:  # type
         while count >= rows_per_batch:
             table = pa.Table.from_batches(pending)
             head, rest = table.slice(0, rows_per_batch), table.slice(rows_per_batch)
-            yield Batch(_to_parquet(head), Format.PARQUET, first, head.num_rows, raw.tell())
+            yield Batch(None, Format.PARQUET, first, head.num_rows, raw.tell(), head)
             first += head.num_rows
             pending, count = rest.to_batches(), rest.num_rows
     if count:
         table = pa.Table.from_batches(pending)
-        yield Batch(_to_parquet(table), Format.PARQUET, first, table.num_rows, raw.tell())
+        yield Batch(None, Format.PARQUET, first, table.num_rows, raw.tell(), table)
 
 
 def _to_parquet(table: pa.Table) -> bytes:
     sink = io.BytesIO()
-    pq.write_table(table, sink, compression="zstd")
+    pq.write_table(table, sink, compression="lz4")
     return sink.getvalue()
 
 

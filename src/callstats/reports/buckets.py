@@ -20,6 +20,20 @@ STEP_SECONDS = {"minute": 60, "5minutes": 300, "hour": 3600, "day": 86400, "week
 ZONED = ("hour", "day", "week", "month")  # the samplings a time-zone aligns
 
 
+# Zoned buckets need local dates within datetime's years 1–9999 whatever the zone's offset:
+# a zoned report reads the instants from FIRST_US to LAST_US (no CDR is older or newer).
+FIRST_US = (date(1, 1, 2) - date(1970, 1, 1)).days * 86400 * SECOND
+LAST_US = (date(9999, 12, 31) - date(1970, 1, 1)).days * 86400 * SECOND - 1
+
+
+def zoned_range(sampling: str, zone: ZoneInfo | None, from_us: int, to_us: int
+                ) -> tuple[int, int]:
+    """[from, to] cut to what `zone` can bucket (all of it for UTC-fixed buckets)."""
+    if zone is None or sampling not in ZONED:
+        return from_us, to_us
+    return max(from_us, FIRST_US), min(to_us, LAST_US)
+
+
 def buckets_for(sampling: str, zone: ZoneInfo | None, from_us: int, to_us: int) -> Buckets:
     step = STEP_SECONDS[sampling] * SECOND
     if zone is None or sampling not in ZONED:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from callstats.queries import ConcurrentQuery, Side
-from callstats.reports.buckets import bucket_start, buckets_for, series
+from callstats.reports.buckets import bucket_start, buckets_for, series, zoned_range
 from callstats.reports.params import BadParams, Parsed
 from callstats.stores.base import Store
 
@@ -21,6 +21,7 @@ def run(store: Store, side: Side, parsed: Parsed, account_id: int, now_us: int) 
     sampling = str(parsed.get("sampling"))
     zone = parsed.get("time-zone")
     assert zone is None or isinstance(zone, ZoneInfo)
+    from_us, to_us = zoned_range(sampling, zone, from_us, to_us)
     points = series(sampling, from_us, to_us, zone, MAX_POINTS)
     if points is None:
         raise BadParams(TOO_MANY)

@@ -69,7 +69,8 @@ def _decimal(text: str) -> Decimal:
 
 
 def _time(text: str) -> int:
-    micros = parse_iso_micros(text)
+    # ASCII only: Python's \d also matches other scripts' digits ("２０２４-03-01").
+    micros = parse_iso_micros(text) if text.isascii() else None
     if micros is None:
         raise ValueError(text)
     return micros

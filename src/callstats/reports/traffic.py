@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from callstats.queries import Side, TrafficQuery, TrafficRow
 from callstats.reports import numbers
-from callstats.reports.buckets import bucket_start, buckets_for
+from callstats.reports.buckets import bucket_start, buckets_for, zoned_range
 from callstats.reports.params import Parsed
 from callstats.stores.base import Store
 
@@ -24,6 +24,9 @@ def run(store: Store, side: Side, parsed: Parsed, account_id: int, now_us: int) 
     sampling = str(parsed.get("sampling"))
     zone = parsed.get("time-zone")
     assert zone is None or isinstance(zone, ZoneInfo)
+    from_us, to_us = zoned_range(sampling, zone, from_us, to_us)
+    if from_us > to_us:
+        return body([])
     query = TrafficQuery(side, account_id, from_us, to_us,
                          buckets_for(sampling, zone, from_us, to_us), parsed.filters)
     return body(merge(store.traffic(query), sampling, zone))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.ingest.batches import SnapshotBatch
@@ -59,7 +60,8 @@ def _split_for_clustering(con: duckdb.DuckDBPyConnection) -> None:
     compaction; new rows land in `cdrs_recent`; `cdrs_merging` holds rows being merged.
     Reports read the `cdr_rows` view over all three."""
     columns = ",\n  ".join(_column_ddl(c) for c in CDR_COLUMNS)
-    for table in ("cdrs_recent", "cdrs_merging"):
+    con.execute("ALTER TABLE cdrs RENAME TO cdrs_recent")  # the next compaction sorts them
+    for table in ("cdrs", "cdrs_merging"):
         con.execute(f"CREATE TABLE {table} (\n  {columns}\n)")
     con.execute(CDR_ROWS_VIEW)
 
@@ -120,7 +122,12 @@ class DuckDBStore(DuckDBReports):
             ) from None
         self._write_lock = threading.Lock()
         self._compact_lock = threading.Lock()
+        self._clustered_max: int | None = None
         self._local = threading.local()
+        # Checkpoints (WAL → table file) cost seconds on a large file; the housekeeping
+        # thread runs them (maintain), so no ingestion request pays for one. Commits stay
+        # durable in the WAL either way.
+        self._db.execute("SET checkpoint_threshold = '1GB'").fetchall()
         try:
             self.schema_version = upgrade(self._db)
         except BaseException:
@@ -142,17 +149,22 @@ class DuckDBStore(DuckDBReports):
             "_row", pa.array(range(received), pa.int64())
         )
         names = ", ".join(c.name for c in CDR_COLUMNS)
+        lowest = pc.min(table.column("id")).as_py()
         with self._write_lock:
             cur = self.cursor()
             cur.register("_batch", batch)
+            # Ids usually increase: the id range lets zone maps skip old row groups of the
+            # tables in arrival order, and the clustered table (sorted by account, where
+            # zone maps cannot help) needs no look at all when every id is above its own.
+            stored = "cdr_rows" if lowest <= self._clustered_max_id() else (
+                "(SELECT id FROM cdrs_recent UNION ALL SELECT id FROM cdrs_merging)")
             try:
                 cur.execute("BEGIN")
                 # The first row of each id in the batch, unless the id is stored already.
-                # Ids usually increase, so the range lets zone maps skip most row groups.
                 inserted = cur.execute(
                     f"INSERT INTO cdrs_recent SELECT {names} FROM _batch b "
                     "WHERE b._row IN (SELECT min(_row) FROM _batch GROUP BY id) "
-                    "AND NOT EXISTS (SELECT 1 FROM cdr_rows c WHERE c.id = b.id "
+                    f"AND NOT EXISTS (SELECT 1 FROM {stored} c WHERE c.id = b.id "
                     "  AND c.id BETWEEN (SELECT min(id) FROM _batch) "
                     "  AND (SELECT max(id) FROM _batch))"
                 ).fetchall()[0][0]
@@ -209,6 +221,13 @@ class DuckDBStore(DuckDBReports):
     def count_cdrs(self) -> int:
         return int(self.cursor().execute("SELECT count(*) FROM cdr_rows").fetchall()[0][0])
 
+    def _clustered_max_id(self) -> int:
+        """The largest id in `cdrs`, which changes only when compaction swaps the table."""
+        if self._clustered_max is None:
+            [(top,)] = self.cursor().execute("SELECT max(id) FROM cdrs").fetchall()
+            self._clustered_max = -(2**63) if top is None else int(top)
+        return self._clustered_max
+
     def unclustered_rows(self) -> int:
         [(rows,)] = self.cursor().execute(
             "SELECT (SELECT count(*) FROM cdrs_recent) + (SELECT count(*) FROM cdrs_merging)"
@@ -243,6 +262,7 @@ class DuckDBStore(DuckDBReports):
                     "DELETE FROM cdrs_merging",
                     CDR_ROWS_VIEW,
                 ))
+                self._clustered_max = None
             cur.execute("CHECKPOINT").fetchall()
             return int(merging)
 
@@ -254,8 +274,11 @@ class DuckDBStore(DuckDBReports):
         return 0
 
     def maintain(self) -> int:
-        """Periodic housekeeping: keep `cdrs` clustered."""
-        return self.compact_if_needed()
+        """Periodic housekeeping: keep `cdrs` clustered, fold the WAL into the file."""
+        merged = self.compact_if_needed()
+        if not merged:  # compaction checkpoints by itself
+            self.cursor().execute("CHECKPOINT").fetchall()
+        return merged
 
     @staticmethod
     def _in_transaction(cur: duckdb.DuckDBPyConnection, statements: Sequence[str]) -> None:
