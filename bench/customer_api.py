@@ -70,6 +70,10 @@ def snapshot_day(day: int, calls: int, rng: np.random.Generator) -> SnapshotBatc
         "vendor_acc_id": rng.integers(2000, 2040, size=rows),
         "duration": np.where(connected, age - 4, 0).clip(0),
         "customer_price": micros_to_decimal(rng.integers(0, 50_000, size=rows)),
+        "vendor_price": micros_to_decimal(rng.integers(0, 40_000, size=rows)),
+        "destination_initial_rate": micros_to_decimal(rng.integers(0, 90_000, size=rows)),
+        "destination_next_rate": micros_to_decimal(rng.integers(0, 90_000, size=rows)),
+        "destination_fee": micros_to_decimal(np.zeros(rows, dtype=np.int64)),
     }
     arrays = []
     for field in SNAPSHOT_TABLE_SCHEMA:

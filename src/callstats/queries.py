@@ -8,7 +8,6 @@ them, so no engine needs time-zone support.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import Enum
 
 
@@ -80,7 +79,7 @@ class TrafficRow:
     total: int
     successful: int
     duration: int  # seconds
-    price: Decimal
+    price_micros: int  # the price sum in millionths: exact, and integer arithmetic is fast
 
 
 @dataclass(frozen=True)

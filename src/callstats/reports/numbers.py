@@ -1,47 +1,51 @@
 """Exact metric arithmetic and its wire spelling (SPEC 4.3, 4.5), shared by every store so
-all engines give byte-identical JSON."""
+all engines give byte-identical JSON.
+
+Every metric is a ratio of integers (prices are integer micro-units), rounded to
+hundredths with integer arithmetic only: exact like fractions, a hundred times faster.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from fractions import Fraction
+
+MICROS = 1_000_000
 
 
-def round2(value: Fraction) -> Fraction:
-    """Round half away from zero to 2 decimal places, exactly."""
-    scaled = value * 100
-    magnitude = (abs(scaled.numerator) * 2 + scaled.denominator) // (2 * scaled.denominator)
-    return Fraction(magnitude if scaled >= 0 else -magnitude, 100)
+def hundredths(numerator: int, denominator: int) -> int:
+    """numerator / denominator in hundredths, rounded half away from zero (denominator > 0)."""
+    scaled = abs(numerator) * 100
+    rounded = (2 * scaled + denominator) // (2 * denominator)
+    return -rounded if numerator < 0 else rounded
 
 
-def spell(value: Fraction | Decimal | int) -> str:
-    """A decimal string, trailing zeros trimmed but one fractional digit kept:
-    "650.5", "480.0", "86.67", "0.0"."""
-    fraction = Fraction(value)
-    sign = "-" if fraction < 0 else ""
-    fraction = abs(fraction)
-    whole, rest = divmod(fraction.numerator, fraction.denominator)
-    digits = []
-    while rest and len(digits) < 40:  # terminating for every value we spell
-        rest *= 10
-        digit, rest = divmod(rest, fraction.denominator)
-        digits.append(str(digit))
-    decimals = "".join(digits).rstrip("0") or "0"
-    return f"{sign}{whole}.{decimals}"
-
-
-def metric(value: Fraction | Decimal | int) -> str:
-    """A decimal metric as the reports write it: rounded to 2 places, then spelled."""
-    return spell(round2(Fraction(value)))
+def spell_hundredths(value: int) -> str:
+    """"650.5", "480.0", "86.67", "0.0": trailing zeros trimmed, one fractional digit kept."""
+    whole, rest = divmod(abs(value), 100)
+    fraction = f"{rest:02d}".rstrip("0") or "0"
+    return f"{'-' if value < 0 else ''}{whole}.{fraction}"
 
 
 def minutes(seconds: int) -> str:
-    return metric(Fraction(seconds, 60))
+    return spell_hundredths(hundredths(seconds, 60))
 
 
 def acd(seconds: int, successful: int) -> str | None:
-    return metric(Fraction(seconds, 60 * successful)) if successful else None
+    return spell_hundredths(hundredths(seconds, 60 * successful)) if successful else None
 
 
 def asr(successful: int, total: int) -> str | None:
-    return metric(Fraction(100 * successful, total)) if total else None
+    return spell_hundredths(hundredths(100 * successful, total)) if total else None
+
+
+def money(micros: int) -> str:
+    return spell_hundredths(hundredths(micros, MICROS))
+
+
+def spell(value: Decimal) -> str:
+    """A decimal as stored, not rounded: "2.3", "0.0", "0.05", "10.0"."""
+    text = format(value, "f")
+    if "." not in text:
+        return f"{text}.0"
+    whole, fraction = text.split(".")
+    return f"{whole}.{fraction.rstrip('0') or '0'}"

@@ -3,7 +3,6 @@ metrics derived here once for every engine."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from callstats.queries import Side, TrafficQuery, TrafficRow
@@ -32,7 +31,7 @@ def run(store: Store, side: Side, parsed: Parsed, account_id: int, now_us: int) 
     return body(merge(store.traffic(query), sampling, zone))
 
 
-Sums = tuple[int, int, int, int, Decimal]  # t, total, successful, seconds, price
+Sums = tuple[int, int, int, int, int]  # t, total, successful, seconds, price (micro-units)
 
 
 def merge(rows: list[TrafficRow], sampling: str, zone: ZoneInfo | None) -> list[Sums]:
@@ -41,11 +40,11 @@ def merge(rows: list[TrafficRow], sampling: str, zone: ZoneInfo | None) -> list[
     merged: dict[int, list] = {}
     for row in rows:
         t = bucket_start(sampling, row.bucket, row.offset, zone)
-        into = merged.setdefault(t, [0, 0, 0, Decimal(0)])
+        into = merged.setdefault(t, [0, 0, 0, 0])
         into[0] += row.total
         into[1] += row.successful
         into[2] += row.duration
-        into[3] += row.price
+        into[3] += row.price_micros
     return [(t, *merged[t]) for t in sorted(merged)]  # type: ignore[misc]
 
 
@@ -58,12 +57,12 @@ def body(buckets: list[Sums]) -> dict:
     total = sum(b[1] for b in buckets)
     successful = sum(b[2] for b in buckets)
     seconds = sum(b[3] for b in buckets)
-    price = sum((b[4] for b in buckets), Decimal(0))
+    price = sum(b[4] for b in buckets)
     totals = {"t": 0} | _metrics(total, successful, seconds, price)
     return {"data": data, "rows": len(buckets), "totals": totals}
 
 
-def _metrics(total: int, successful: int, seconds: int, price: Decimal) -> dict[str, object]:
+def _metrics(total: int, successful: int, seconds: int, price: int) -> dict[str, object]:
     return {
         "total_calls": total,
         "successful_calls": successful,
@@ -71,5 +70,5 @@ def _metrics(total: int, successful: int, seconds: int, price: Decimal) -> dict[
         "total_duration": numbers.minutes(seconds),
         "acd": numbers.acd(seconds, successful),
         "asr": numbers.asr(successful, total),
-        "total_price": numbers.metric(price),
+        "total_price": numbers.money(price),
     }

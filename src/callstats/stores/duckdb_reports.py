@@ -4,7 +4,6 @@ is built only from column names declared in code and from the number of offsets.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 
 import duckdb
 
@@ -90,8 +89,7 @@ class DuckDBReports:
         values = [q.buckets.step_us, *offset_values, q.account_id, q.from_us, q.to_us,
                   *filter_values]
         rows = self.cursor().execute(sql, values).fetchall()
-        return [TrafficRow(int(b), int(o), int(n), int(ok), int(d or 0),
-                           Decimal(int(p or 0)).scaleb(-6))
+        return [TrafficRow(int(b), int(o), int(n), int(ok), int(d or 0), int(p or 0))
                 for b, o, n, ok, d, p in rows]
 
     def concurrent_calls(self, q: ConcurrentQuery) -> list[ConcurrentRow]:
