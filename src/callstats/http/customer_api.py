@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 import orjson
 from fastapi import APIRouter, Request
@@ -24,9 +24,9 @@ from callstats.http.customer_auth import (
     login_failed,
 )
 from callstats.http.customer_auth import UNAUTHORIZED as UNAUTHORIZED_BODY
-from callstats.http.customer_headers import ok_json, ok_response
+from callstats.http.customer_headers import ok_response
 from callstats.http.errors import ApiError
-from callstats.http.jsonbody import json_response
+from callstats.http.jsonbody import dump, json_response
 from callstats.http.openapi import UNAUTHORIZED, report_openapi
 from callstats.http.services import Services
 from callstats.metadata.passwords import verify_password
@@ -160,19 +160,43 @@ def parse_for(report: Report, request: Request, services: Services,
 Runner = Callable[[Services, Parsed, int], dict]
 
 
+def cache_key(report: Report, parsed: Parsed, account_id: int, services: Services,
+              as_csv: bool) -> Hashable | None:
+    """None when the answer may depend on the clock (no to-time, or a from-time in the
+    future) or when the store cannot version its data."""
+    if report.side is None or "to-time" not in parsed.values:
+        return None
+    if int(parsed.values["from-time"]) > _now_us(services):  # type: ignore[arg-type]
+        return None
+    scope = "snapshots" if report.path.endswith("-active-calls") else \
+        report.side.account_column
+    version = services.store.data_version(scope, account_id)
+    if version is None:
+        return None
+    values = tuple(sorted((k, str(v)) for k, v in parsed.values.items()))
+    return (report.path, account_id, version, values, as_csv)
+
+
 def _add_report(report: Report, run: Runner, csv_table: bool) -> None:
     async def endpoint(request: Request) -> Response:
         services = _services(request)
+        wants_csv = csv_table and "text/csv" in request.headers.get("accept", "")
 
-        def work() -> dict:
+        def work() -> bytes:
             principal = authenticate(request, services)
             parsed, account_id = parse_for(report, request, services, principal)
-            return run(services, parsed, account_id)
+
+            def compute() -> bytes:
+                body = run(services, parsed, account_id)
+                return as_csv(body["data"]) if wants_csv else dump(body)
+
+            key = cache_key(report, parsed, account_id, services, wants_csv)
+            return services.results.get_or_compute(key, compute)
 
         body = await run_in_threadpool(work)
-        if csv_table and "text/csv" in request.headers.get("accept", ""):
-            return ok_response(request, as_csv(body["data"]), "text/csv; charset=utf-8")
-        return ok_json(request, body)
+        if wants_csv:
+            return ok_response(request, body, "text/csv; charset=utf-8")
+        return ok_response(request, body)
 
     endpoint.__name__ = report.path.strip("/").replace("-", "_")
     router.add_api_route(report.path, endpoint, methods=["GET"], summary=report.summary,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from callstats.metadata.store import MetadataStore
+from callstats.reports.cache import ResultCache
 from callstats.settings import Settings
 from callstats.stores.base import Store, open_store
 
@@ -17,6 +18,7 @@ class Services:
     store: Store
     metadata: MetadataStore
     clock: Callable[[], float] = time.time
+    results: ResultCache = field(default_factory=ResultCache)
 
     @classmethod
     def open(cls, settings: Settings, clock: Callable[[], float] = time.time) -> Services:

@@ -61,6 +61,11 @@ class Store(Protocol):
         """Calls of each node's latest fresh snapshot, ACTIVE_CALL_KEYS order, times in µs,
         newest start first (no start last), then node, then position."""
 
+    def data_version(self, account_column: str, account_id: int) -> object | None:
+        """A token that changes whenever rows a report on this account could read change
+        (`account_column` "snapshots" for active-call snapshots). None: the store cannot
+        promise that (other writers it does not see), so results must not be cached."""
+
     def maintain(self) -> int:
         """Periodic housekeeping (the server calls it every CALLSTATS_MAINTENANCE_INTERVAL
         seconds); returns how many rows it reorganized."""

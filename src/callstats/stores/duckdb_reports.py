@@ -4,10 +4,11 @@ is built only from column names declared in code and from the number of offsets.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import duckdb
 
-from callstats.columns import ACTIVE_CALL_KEYS, CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS
+from callstats.columns import ACTIVE_CALL_KEYS, CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Kind
 from callstats.queries import (
     PBX_COUNTS,
     Buckets,
@@ -46,9 +47,36 @@ def where_filters(filters: Sequence[Filter], allowed: frozenset[str], alias: str
         if f.op is Op.IS_NULL:
             clauses.append(f"{column} IS NULL" if f.value else f"{column} IS NOT NULL")
             continue
+        value = f.value
+        if isinstance(value, Decimal) and f.column in DECIMAL_SCALES:
+            value = at_scale(f.op, value, DECIMAL_SCALES[f.column])
+            if value is None:
+                clauses.append("false")  # = with more decimals than the column keeps
+                continue
         clauses.append(OPERATORS[f.op].format(c=column))
-        values.append(f.value)
+        values.append(value)
     return clauses, values
+
+
+DECIMAL_SCALES = {c.name: c.scale for c in (*CDR_COLUMNS, *SNAPSHOT_CALL_COLUMNS)
+                  if c.kind is Kind.DEC}
+_BOUND = Decimal(10) ** 18  # beyond every DECIMAL(18, s) value
+
+
+def at_scale(op: Op, value: Decimal, scale: int) -> Decimal | None:
+    """A filter value with the column's scale and the same answer for every stored value
+    (None: `=` can never hold). DuckDB binds a Decimal of over 38 digits as a DOUBLE
+    (inexact), and one with a larger scale than the column makes the comparison cast the
+    column into a type its values may not fit; stored values are multiples of 10^-scale,
+    so rounding `>` bounds down and `<` bounds up, and clamping to ±10^18, keeps answers."""
+    quantum = Decimal(1).scaleb(-scale)
+    bounded = min(max(value, -_BOUND), _BOUND)
+    if op is Op.GT:
+        return bounded.quantize(quantum, ROUND_FLOOR)
+    if op is Op.LT:
+        return bounded.quantize(quantum, ROUND_CEILING)
+    exact = bounded.quantize(quantum, ROUND_FLOOR)
+    return exact if exact == value else None
 
 
 def offset_sql(buckets: Buckets, micros_expr: str) -> tuple[str, list[object]]:

@@ -123,6 +123,11 @@ class DuckDBStore(DuckDBReports):
         self._write_lock = threading.Lock()
         self._compact_lock = threading.Lock()
         self._clustered_max: int | None = None
+        # Data versions for result caching: this process is the file's only writer
+        # (DuckDB locks it), so every change passes through here.
+        self._epoch = object()
+        self._versions: dict[tuple[str, int], int] = {}
+        self._snapshot_version = 0
         self._local = threading.local()
         # Checkpoints (WAL → table file) cost seconds on a large file; the housekeeping
         # thread runs them (maintain), so no ingestion request pays for one. Commits stay
@@ -173,6 +178,8 @@ class DuckDBStore(DuckDBReports):
                     [received, inserted],
                 )
                 cur.execute("COMMIT")
+                if inserted:
+                    self._bump_accounts(table)
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
@@ -211,6 +218,7 @@ class DuckDBStore(DuckDBReports):
                     [len(batch.snapshots), batch.calls.num_rows],
                 )
                 cur.execute("COMMIT")
+                self._snapshot_version += 1
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
@@ -220,6 +228,20 @@ class DuckDBStore(DuckDBReports):
 
     def count_cdrs(self) -> int:
         return int(self.cursor().execute("SELECT count(*) FROM cdr_rows").fetchall()[0][0])
+
+    def data_version(self, account_column: str, account_id: int) -> object | None:
+        if account_column == "snapshots":
+            return (self._epoch, self._snapshot_version)
+        return (self._epoch, account_column, account_id,
+                self._versions.get((account_column, account_id), 0))
+
+    def _bump_accounts(self, table: pa.Table) -> None:
+        """After a commit: every account the batch touched gets a new data version."""
+        for column in ("customer_acc_id", "vendor_acc_id"):
+            for account in pc.unique(table.column(column)).to_pylist():
+                if account is not None:
+                    key = (column, account)
+                    self._versions[key] = self._versions.get(key, 0) + 1
 
     def _clustered_max_id(self) -> int:
         """The largest id in `cdrs`, which changes only when compaction swaps the table."""
