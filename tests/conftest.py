@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -90,3 +91,20 @@ def metadata(metadata_url: str) -> Iterator[MetadataStore]:
     store = MetadataStore(metadata_url)
     yield store
     store.close()
+
+
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """End the process once pytest has written its summary. schemathesis keeps the app it
+    tested (and so DuckDB handles) alive until interpreter teardown, where nanobind then
+    prints leak warnings after the summary line; nothing remains to clean up by then."""
+    if _EXIT_STATUS and not hasattr(config, "workerinput"):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])

@@ -11,12 +11,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 # date, optional time with optional fraction, optional offset (Z, ±HH:MM, ±HHMM, or a space
 # where a URL-decoded "+" used to be).
+# ASCII digits only: Python's \d would also take other scripts' digits.
 ISO_PATTERN = (
-    r"(\d{4})-(\d{2})-(\d{2})"
-    r"(?:[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
-    r"(Z|[+\- ]\d{2}:?\d{2})?)?"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+    r"(?:[T ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
+    r"(Z|[+\- ][0-9]{2}:?[0-9]{2})?)?"
 )
-UNIX_PATTERN = r"-?\d+(?:\.\d+)?"
+UNIX_PATTERN = r"-?[0-9]+(?:\.[0-9]+)?"
 
 _ISO = re.compile(ISO_PATTERN + r"\Z")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -33,6 +33,21 @@ IPS = ["10.0.0.1", "10.0.0.2", "192.168.1.10", None]
 COUNTRIES = [None, 1, 2, 3, 44]
 
 
+def stored(rows: list[dict]) -> list[dict]:
+    """What ingestion keeps: prices default to 0 (SPEC 3.1, 3.2); an empty string is a
+    missing value, like an empty CSV cell (docs/ingestion.md), so it is stored as NULL."""
+    def keep(row: dict) -> dict:
+        row = {k: v for k, v in row.items() if v != ""}
+        if "calls" in row:
+            row["calls"] = [keep(c) for c in row["calls"]]
+        else:
+            for price in ("customer_price", "vendor_price"):
+                row.setdefault(price, Decimal(0))
+        return row
+
+    return [keep(r) for r in rows]
+
+
 def _time(rng: random.Random, near: list[int], spread: int) -> int:
     roll = rng.random()
     if roll < 0.35:
@@ -146,8 +161,8 @@ def snapshots(seed: int) -> list[dict]:
     out: list[dict] = []
     starts = [NOW - 100 * SECOND, NOW - 100 * SECOND + 1, NOW - 3000 * SECOND]
 
-    def take(node: int, ts: int) -> None:
-        count = rng.choice([0, 1, 2, 3, 4, 6])
+    def take(node: int, ts: int, counts: tuple[int, ...] = (0, 1, 2, 3, 4, 6)) -> None:
+        count = rng.choice(counts)
         out.append({"snapshot_timestamp": ts, "node_id": node,
                     "calls": [call(rng, ts, starts) for _ in range(count)]})
 
@@ -159,9 +174,11 @@ def snapshots(seed: int) -> list[dict]:
                 ts += rng.randrange(60, 700) * SECOND + rng.choice([0, rng.randrange(SECOND)])
         ts = NOW - 700 * SECOND + rng.randrange(60) * SECOND
         while ts < NOW + 500 * SECOND:
-            take(node, ts)
+            take(node, ts, (0, 4, 6, 8, 10, 12))
             ts += rng.randrange(20, 130) * SECOND + rng.randrange(SECOND)
     take(2, NOW + 3600 * SECOND)  # a node whose clock runs far ahead
-    for edge in (-180, 180, -181):  # exactly on (and just off) the freshness window
-        take(3, NOW + edge * SECOND)
+    # Nodes 3 and 4 sit exactly on (and just off) the edges of the freshness window at NOW.
+    for node, edge in ((3, -181), (3, -180), (4, 180), (4, 181)):
+        out.append({"snapshot_timestamp": NOW + edge * SECOND, "node_id": node, "calls": [
+            {**call(rng, NOW, starts), "customer_acc_id": 11} for _ in range(2)]})
     return out

@@ -46,6 +46,11 @@ def time_text(draw: st.DrawFn, micros: int) -> str:
     return text
 
 
+def mostly(value: int, others: st.SearchStrategy[int]) -> st.SearchStrategy[int]:
+    """`value` three times in four, else one of `others`."""
+    return st.tuples(st.integers(0, 3), others).map(lambda p: value if p[0] else p[1])
+
+
 def instants(times: list[int], anchors: list[int], start: int, end: int, now: int
              ) -> st.SearchStrategy[int]:
     """Instants on data (±1 µs), near interesting moments, anywhere, or in the future."""
@@ -69,6 +74,7 @@ def _substrings(texts: list[str]) -> st.SearchStrategy[str]:
 def text_values(texts: list[str]) -> st.SearchStrategy[str]:
     present = [t for t in texts if t]
     return st.one_of(
+        st.sampled_from(present),
         st.sampled_from(present),
         _substrings(present),
         _substrings(present).map(str.swapcase),
@@ -106,6 +112,8 @@ def filter_value(draw: st.DrawFn, param: FilterParam, texts: list[str], ints: li
 
 @st.composite
 def filters(draw: st.DrawFn, params: list[FilterParam], texts: list[str], ints: list[int],
-            decimals: list[Decimal]) -> list[tuple[FilterParam, str, object]]:
-    chosen = draw(st.lists(st.sampled_from(params), max_size=3, unique_by=lambda p: p.name))
+            decimals: list[Decimal], max_size: int = 2) -> list[tuple[FilterParam, str, object]]:
+    size = draw(st.sampled_from([0, 0, 1, 1, 1, max_size]))
+    chosen = draw(st.lists(st.sampled_from(params), min_size=size, max_size=size,
+                           unique_by=lambda p: p.name))
     return [(p, *draw(filter_value(p, texts, ints, decimals))) for p in chosen]

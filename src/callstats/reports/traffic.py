@@ -24,6 +24,13 @@ def run(store: Store, side: Side, parsed: Parsed, account_id: int, now_us: int) 
     zone = parsed.get("time-zone")
     assert zone is None or isinstance(zone, ZoneInfo)
     from_us, to_us = zoned_range(sampling, zone, from_us, to_us)
+    if zone is not None:
+        # Offsets are needed only where CDRs exist: a request spanning millennia must not
+        # build a table of every DST transition in them.
+        span = store.cdr_time_span()
+        if span is None:
+            return body([])
+        from_us, to_us = max(from_us, span[0]), min(to_us, span[1])
     if from_us > to_us:
         return body([])
     query = TrafficQuery(side, account_id, from_us, to_us,

@@ -61,6 +61,10 @@ class Store(Protocol):
         """Calls of each node's latest fresh snapshot, ACTIVE_CALL_KEYS order, times in µs,
         newest start first (no start last), then node, then position."""
 
+    def cdr_time_span(self) -> tuple[int, int] | None:
+        """(earliest, latest) time_start of any stored CDR in µs, or None when empty.
+        May be wider than the truth (never narrower)."""
+
     def data_version(self, account_column: str, account_id: int) -> object | None:
         """A token that changes whenever rows a report on this account could read change
         (`account_column` "snapshots" for active-call snapshots). None: the store cannot

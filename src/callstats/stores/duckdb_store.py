@@ -128,6 +128,8 @@ class DuckDBStore(DuckDBReports):
         self._epoch = object()
         self._versions: dict[tuple[str, int], int] = {}
         self._snapshot_version = 0
+        self._time_span: tuple[int, int] | None = None
+        self._time_span_known = False
         self._local = threading.local()
         # Checkpoints (WAL → table file) cost seconds on a large file; the housekeeping
         # thread runs them (maintain), so no ingestion request pays for one. Commits stay
@@ -180,6 +182,7 @@ class DuckDBStore(DuckDBReports):
                 cur.execute("COMMIT")
                 if inserted:
                     self._bump_accounts(table)
+                    self._widen_time_span(table)
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
@@ -234,6 +237,24 @@ class DuckDBStore(DuckDBReports):
             return (self._epoch, self._snapshot_version)
         return (self._epoch, account_column, account_id,
                 self._versions.get((account_column, account_id), 0))
+
+    def cdr_time_span(self) -> tuple[int, int] | None:
+        if not self._time_span_known:
+            [(low, high)] = self.cursor().execute(
+                "SELECT epoch_us(min(time_start)), epoch_us(max(time_start)) FROM cdr_rows"
+            ).fetchall()
+            self._time_span = None if low is None else (int(low), int(high))
+            self._time_span_known = True
+        return self._time_span
+
+    def _widen_time_span(self, table: pa.Table) -> None:
+        if not self._time_span_known:
+            return  # read from the tables on first use
+        bounds = pc.min_max(table.column("time_start").cast(pa.int64()))
+        low, high = bounds["min"].as_py(), bounds["max"].as_py()
+        if self._time_span is not None:
+            low, high = min(low, self._time_span[0]), max(high, self._time_span[1])
+        self._time_span = (low, high)
 
     def _bump_accounts(self, table: pa.Table) -> None:
         """After a commit: every account the batch touched gets a new data version."""
