@@ -81,7 +81,8 @@ def test_acknowledged_batches_survive_kill_9(tmp_path: Path) -> None:
 
         store = DuckDBStore(data_dir / "cdr.duckdb")
         try:
-            stored = [row[0] for row in store.cursor().execute("SELECT id FROM cdr_rows").fetchall()]
+            rows = store.cursor().execute("SELECT id FROM cdr_rows").fetchall()
+            stored = [row[0] for row in rows]
             assert sorted(stored) == sorted(acknowledged)
             [(snapshots,)] = store.cursor().execute("SELECT count(*) FROM snapshots").fetchall()
             assert snapshots == run + 1

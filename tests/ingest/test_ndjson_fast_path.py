@@ -48,13 +48,14 @@ def bodies(draw: st.DrawFn) -> bytes:
     rows = draw(st.integers(min_value=1, max_value=6))
     price_as_number = draw(st.booleans())
     lines = []
-    for i in range(rows):
+    for _ in range(rows):
         fields = {
             "id": draw(st.one_of(st.integers(1, 10**12), st.just("7"), st.just(1.5))),
             "time_start": draw(times),
             "duration": draw(st.one_of(st.integers(-1, 10_000), st.just(True))),
             "customer_price": draw(prices),
-            "local_tag": draw(st.one_of(st.text(max_size=5), st.integers(-10**12, 10**12), st.none())),
+            "local_tag": draw(st.one_of(st.text(max_size=5), st.integers(-10**12, 10**12),
+                                        st.none())),
             "is_last_cdr": draw(st.sampled_from([True, False, 1, 0, "true", None])),
             "extra_yeti_field": draw(st.one_of(st.integers(-9, 9), st.text(max_size=3))),
             "vendor_id": draw(st.one_of(st.integers(0, 99), st.none())),
