@@ -23,7 +23,16 @@ import numpy as np
 import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest import ADMIN, DAY, OUT, START, Server, build_base, micros_to_decimal  # noqa: E402
+from ingest import (  # noqa: E402
+    ADMIN,
+    DAY,
+    OUT,
+    START,
+    Server,
+    build_base,
+    micros_to_decimal,
+    table_of,
+)
 
 from callstats.auth.tokens import mint_token  # noqa: E402
 from callstats.ingest.batches import SNAPSHOT_TABLE_SCHEMA, SnapshotBatch  # noqa: E402
@@ -76,12 +85,7 @@ def snapshot_day(day: int, calls: int, rng: np.random.Generator) -> SnapshotBatc
         "destination_next_rate": micros_to_decimal(rng.integers(0, 90_000, size=rows)),
         "destination_fee": micros_to_decimal(np.zeros(rows, dtype=np.int64)),
     }
-    arrays = []
-    for field in SNAPSHOT_TABLE_SCHEMA:
-        value = columns.get(field.name)
-        arrays.append(pa.nulls(rows, field.type) if value is None
-                      else pa.array(value).cast(field.type))
-    table = pa.Table.from_arrays(arrays, schema=SNAPSHOT_TABLE_SCHEMA)
+    table = table_of(columns, SNAPSHOT_TABLE_SCHEMA, rows)
     return SnapshotBatch([(0, int(s) * 1_000_000) for s in stamps], table)
 
 

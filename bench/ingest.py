@@ -81,17 +81,19 @@ def synthetic_cdrs(first_id: int, rows: int, seed: int = 1, window: tuple[int, i
         "pdd": rng.random(rows) * 3,
     }
     schema = arrow_schema(CDR_COLUMNS)
-    arrays = []
-    for field in schema:
-        value = columns.get(field.name)
-        arrays.append(pa.nulls(rows, field.type) if value is None
-                      else pa.array(value).cast(field.type))
-    table = pa.Table.from_arrays(arrays, schema=schema)
+    table = table_of(columns, schema, rows)
     defaults = {"is_redirected": False, "answered_elsewhere": False}
     for name, value in defaults.items():
         table = table.set_column(schema.get_field_index(name), name,
                                  pa.array([value] * rows, pa.bool_()))
     return derive_cdr_defaults(table)
+
+
+def table_of(columns: dict, schema: pa.Schema, rows: int) -> pa.Table:
+    """`columns` (arrays by name) as a table of `schema`; absent columns are all null."""
+    arrays = [pa.nulls(rows, f.type) if columns.get(f.name) is None
+              else pa.array(columns[f.name]).cast(f.type) for f in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def micros_to_decimal(micros) -> pa.Array:  # type: ignore[no-untyped-def]

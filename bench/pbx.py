@@ -18,14 +18,10 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from customer_api import SECRET, build_api_base  # noqa: E402
+from customer_api import SECRET, build_api_base, iso  # noqa: E402
 from ingest import DAY, OUT, START, Server  # noqa: E402
 
 from callstats.auth.tokens import mint_dynamic_token  # noqa: E402
-
-
-def iso(seconds: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def main() -> None:
