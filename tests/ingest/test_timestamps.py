@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -153,3 +154,22 @@ def test_every_iso_spelling_takes_the_vector_path(spelling: str) -> None:
     normalized = _normalize_iso(pa.array([spelling]))
     assert pc.cast(normalized, pa.timestamp("us", "UTC")).cast(pa.int64()).to_pylist() == [
         parse_iso_micros(spelling)]
+
+
+@pytest.mark.parametrize("value", [10**12, "1000000000000", -62_135_596_801])
+def test_times_beyond_the_representable_years_are_rejected(value: object) -> None:
+    """Year 33658 (unix 10**12) would be stored, then break every report that formats it."""
+    body = orjson.dumps({"id": 1, "time_start": value, "duration": 1})
+    with pytest.raises(BatchRejected) as rejected:
+        parse_cdrs(body, Format.NDJSON, 1 << 20)
+    [error] = rejected.value.errors
+    assert (error.row, error.field) == (1, "time_start")
+    assert "outside years 1 to 9999" in error.message or "not" in error.message
+
+
+def test_the_first_and_last_representable_times_are_kept() -> None:
+    body = b'{"id":1,"time_start":"0001-01-01 00:00:00","duration":1}\n' \
+           b'{"id":2,"time_start":"9999-12-31T23:59:59.999999Z","duration":1}'
+    table = parse_cdrs(body, Format.NDJSON, 1 << 20)
+    assert table.column("time_start").cast(pa.int64()).to_pylist() == [
+        -62_135_596_800_000_000, 253_402_300_799_999_999]

@@ -19,6 +19,9 @@ from callstats.columns import Column, Kind
 from callstats.timeparse import ISO_PATTERN, UNIX_PATTERN, parse_iso_micros
 
 MAX_ERRORS = 100
+# The times every reader (and every report's formatting) can represent.
+FIRST_TIME_US = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
+LAST_TIME_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,11 @@ def _convert_column(column: Column, values: pa.Array) -> tuple[pa.Array, list[Ro
         return pa.nulls(len(values), arrow_type(column)), errors
     if column.zero_is_null:
         typed = pc.if_else(pc.equal(typed, 0), pa.scalar(None, typed.type), typed)
+    if column.kind is Kind.TS and len(typed):
+        micros = typed.cast(pa.int64())
+        outside = pc.fill_null(pc.or_(pc.less(micros, FIRST_TIME_US),
+                                      pc.greater(micros, LAST_TIME_US)), False)
+        errors += _rows_where(outside, column.name, "is outside years 1 to 9999")
     if column.non_negative and len(typed):
         negative = pc.fill_null(pc.less(typed, 0), False)
         errors += _rows_where(negative, column.name, "must not be negative")
