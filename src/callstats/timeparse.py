@@ -53,6 +53,3 @@ def _offset(text: str | None) -> timezone:
         raise ValueError("offset out of range")
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
-
-def micros_to_datetime(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
