@@ -32,6 +32,7 @@ from ingest import (  # noqa: E402
     build_base,
     micros_to_decimal,
     table_of,
+    working_copy,
 )
 
 from callstats.auth.tokens import mint_token  # noqa: E402
@@ -181,9 +182,7 @@ def main() -> None:
     args = parser.parse_args()
 
     base = build_api_base(args.base_rows, args.calls)
-    work = OUT / "api-work"
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(base, work, ignore=shutil.ignore_patterns("complete"))
+    work = working_copy(base, "api-work")
     os.environ["CALLSTATS_JWT_SECRET"] = SECRET
     server = Server(work)
     results = []

@@ -149,6 +149,14 @@ def used_bytes(path: Path) -> int:
     return int(block_size) * int(used_blocks)
 
 
+def working_copy(base: Path, name: str) -> Path:
+    """A fresh copy of a built store under bench/out/<name>, for a run to change."""
+    work = OUT / name
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(base, work, ignore=shutil.ignore_patterns("complete"))
+    return work
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -216,9 +224,7 @@ def main() -> None:
     args = parser.parse_args()
 
     base = build_base(args.base_rows)
-    work = OUT / "work"
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(base, work, ignore=shutil.ignore_patterns("complete"))
+    work = working_copy(base, "work")
     size = used_bytes(work / "cdr.duckdb")
     results: list[tuple[str, str, str]] = [
         ("store size per 1M CDRs", f"{size / args.base_rows * 1e6 / 2**20:.1f} MiB",

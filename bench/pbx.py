@@ -19,7 +19,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from customer_api import SECRET, build_api_base, iso  # noqa: E402
-from ingest import DAY, OUT, START, Server  # noqa: E402
+from ingest import DAY, START, Server, working_copy  # noqa: E402
 
 from callstats.auth.tokens import mint_dynamic_token  # noqa: E402
 
@@ -29,9 +29,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     args = parser.parse_args()
     base = build_api_base(10_000_000, 150)
-    work = OUT / "pbx-work"
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(base, work, ignore=shutil.ignore_patterns("complete"))
+    work = working_copy(base, "pbx-work")
     os.environ["CALLSTATS_JWT_SECRET"] = SECRET
     server = Server(work)
     rows = []
