@@ -17,10 +17,22 @@ from callstats.http.services import Services
 from callstats.metadata.store import MetadataStore
 from callstats.settings import Settings
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from store_kinds import STORE_KINDS, StoreUrls  # noqa: E402
+
 ADMIN_TOKEN = "test-admin-token"
 POSTGRES_URL = os.environ.get(
     "CALLSTATS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
+@pytest.fixture(scope="session")
+def chdb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("chdb")
+
+
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def store_urls(request: pytest.FixtureRequest, chdb_dir: Path) -> StoreUrls:
+    """Module-wide: every test of a module using it runs once per store kind."""
+    return StoreUrls(request.param, chdb_dir)
 
 
 @pytest.fixture
@@ -32,6 +44,12 @@ def anyio_backend() -> str:
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN,
                     jwt_secret="test-secret-" + "x" * 32)
+
+
+@pytest.fixture
+def store_settings(settings: Settings, tmp_path: Path, store_urls: StoreUrls) -> Settings:
+    """`settings` on each store kind in turn (a module opts in by overriding `settings`)."""
+    return settings.model_copy(update={"store": store_urls(tmp_path / "data")})
 
 
 @pytest.fixture

@@ -8,9 +8,13 @@ settings` prints them, and docs/configuration.md is generated from the same sour
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from callstats.stores.base import Store
 
 
 class Settings(BaseSettings):
@@ -23,7 +27,18 @@ class Settings(BaseSettings):
     store: str = Field(
         "",
         description="CDR/snapshot store URL: `duckdb:///path/cdr.duckdb` (default: "
-        "`<data_dir>/cdr.duckdb`).",
+        "`<data_dir>/cdr.duckdb`), `chdb:///path/dir[?database=name]` (ClickHouse engine "
+        "in-process) or `clickhouse://user:pass@host:8123/db` (`clickhouses://` for TLS).",
+    )
+    retention_days: int | None = Field(
+        None, ge=1, le=36_500,
+        description="ClickHouse stores: drop CDRs and snapshots this many days after their "
+        "time (a table TTL, applied as merges run). Unset: keep everything.",
+    )
+    clickhouse_cluster: str = Field(
+        "",
+        description="ClickHouse cluster name: tables are made `ON CLUSTER` as "
+        "ReplicatedMergeTree `<table>_local` behind Distributed `<table>`. Empty: one node.",
     )
     metadata_url: str = Field(
         "",
@@ -63,6 +78,12 @@ class Settings(BaseSettings):
 
     def store_url(self) -> str:
         return self.store or f"duckdb:///{(self.data_dir / 'cdr.duckdb').resolve()}"
+
+    def open_store(self) -> Store:
+        from callstats.stores.base import open_store
+
+        return open_store(self.store_url(), retention_days=self.retention_days,
+                          cluster=self.clickhouse_cluster)
 
     def metadata_database_url(self) -> str:
         return self.metadata_url or f"sqlite:///{(self.data_dir / 'metadata.sqlite').resolve()}"

@@ -12,16 +12,19 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "http"))
 
 from api_helpers import Api  # noqa: E402
+from store_kinds import StoreUrls  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def make_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Api]]:
-    """`make_api(now, **settings)`: an app over its own data dir with a fixed clock, closed
-    at the end of the module."""
+def make_api(tmp_path_factory: pytest.TempPathFactory, store_urls: StoreUrls
+             ) -> Iterator[Callable[..., Api]]:
+    """`make_api(now, **settings)`: an app over its own data dir and store (each store kind
+    in turn) with a fixed clock, closed at the end of the module."""
     made: list[Api] = []
 
     def make(now: float, **settings: object) -> Api:
-        api = Api(tmp_path_factory.mktemp("api"), now, **settings)
+        data_dir = tmp_path_factory.mktemp("api")
+        api = Api(data_dir, now, **{"store": store_urls(data_dir), **settings})
         made.append(api)
         return api
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import anyio
 import httpx
 import pytest
+import store_probe
 from http_helpers import (
     ADMIN,
     CSV,
@@ -21,10 +22,19 @@ from http_helpers import (
     ndjson,
     parquet_body,
 )
+from store_probe import cdr_value
 
 from callstats.http.services import Services
+from callstats.settings import Settings
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def settings(store_settings: Settings) -> Settings:
+    """Ingestion runs on every store kind."""
+    return store_settings
+
 ROWS = [cdr(i, customer_id=1, customer_acc_id=10, customer_price="0.5") for i in range(1, 6)]
 BODIES = {
     "ndjson": (NDJSON, ndjson(ROWS)),
@@ -71,9 +81,8 @@ async def test_repeated_ids_within_a_batch_count_as_duplicates(
     body = ndjson([cdr(1), cdr(2), cdr(1, duration=99), cdr(3), cdr(2)])
     response = await ingest(body, NDJSON)
     assert response.json() == counts(5, 3)
-    [(duration,)] = services.store.cursor().execute(
-        "SELECT duration FROM cdr_rows WHERE id = 1").fetchall()
-    assert duration == cdr(1)["duration"]  # the first row with an id wins
+    # The first row with an id wins.
+    assert cdr_value(services.store, "duration", 1) == cdr(1)["duration"]
 
 
 async def test_a_partly_known_batch_inserts_only_the_new_rows(
@@ -223,12 +232,7 @@ async def test_a_body_of_exactly_the_limit_is_accepted(make_client: Callable[...
 
 
 def stored_snapshots(services: Services) -> list[tuple[int, int, int]]:
-    """(node_id, calls counted, call rows stored) of every stored snapshot."""
-    return services.store.cursor().execute(
-        "SELECT s.node_id, s.calls, (SELECT count(*) FROM snapshot_calls c "
-        "WHERE c.node_id = s.node_id AND c.snapshot_timestamp = s.snapshot_timestamp) "
-        "FROM snapshots s ORDER BY s.node_id, s.snapshot_timestamp"
-    ).fetchall()
+    return store_probe.stored_snapshots(services.store)
 
 
 async def test_one_envelope(ingest: Callable[..., object], services: Services) -> None:

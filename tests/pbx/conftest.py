@@ -12,16 +12,19 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "http"))
 
 from pbx_helpers import PbxApi  # noqa: E402
+from store_kinds import StoreUrls  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def make_pbx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[int], PbxApi]]:
-    """`make_pbx(now_us)`: an app over its own data dir with the server clock fixed at
-    `now_us`, closed at the end of the module."""
+def make_pbx(tmp_path_factory: pytest.TempPathFactory, store_urls: StoreUrls
+             ) -> Iterator[Callable[[int], PbxApi]]:
+    """`make_pbx(now_us)`: an app over its own data dir and store (each store kind in turn)
+    with the server clock fixed at `now_us`, closed at the end of the module."""
     made: list[PbxApi] = []
 
     def make(now_us: int) -> PbxApi:
-        api = PbxApi(tmp_path_factory.mktemp("pbx"), now_us)
+        data_dir = tmp_path_factory.mktemp("pbx")
+        api = PbxApi(data_dir, now_us, store_urls(data_dir))
         made.append(api)
         return api
 

@@ -106,9 +106,9 @@ class Clock:
 
 
 class PbxApi:
-    def __init__(self, data_dir: Path, now_us: int):
+    def __init__(self, data_dir: Path, now_us: int, store: str = ""):
         self.settings = Settings(data_dir=data_dir, admin_token=ADMIN_TOKEN,
-                                 jwt_secret=SECRET)
+                                 jwt_secret=SECRET, store=store)
         self.clock = Clock(now_us / SECOND)
         self.services = Services.open(self.settings, clock=self.clock)
         self.loop = asyncio.new_event_loop()

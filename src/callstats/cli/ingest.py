@@ -34,7 +34,6 @@ from callstats.ingest.batches import (
 from callstats.ingest.files import Batch, file_format, iter_batches
 from callstats.ingest.readers import Format
 from callstats.settings import Settings
-from callstats.stores.base import open_store
 
 CONTENT_TYPES = {
     Format.NDJSON: "application/x-ndjson",
@@ -87,7 +86,7 @@ def http_sink(url: str, admin_token: str) -> tuple[Sink, Callable[[], None]]:
 
 
 def local_sink(settings: Settings) -> tuple[Sink, Callable[[], None]]:
-    store = open_store(settings.store_url())
+    store = settings.open_store()
 
     def send(kind: str, batch: Batch) -> dict[str, int]:
         try:

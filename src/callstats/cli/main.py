@@ -284,17 +284,15 @@ def token_mint(
 def compact(data_dir: DataDir = None) -> None:
     """Reorganize the embedded store now (the server does it every
     CALLSTATS_MAINTENANCE_INTERVAL seconds by itself)."""
-    from callstats.stores.base import open_store
-
     settings = load_settings(data_dir)
     try:
-        store = open_store(settings.store_url())
+        store = settings.open_store()
     except StoreError as exc:
         raise fail(str(exc)) from None
     started = time.perf_counter()
     try:
         with console.status("compacting…"):
-            rows = store.compact() if hasattr(store, "compact") else store.maintain()
+            rows = store.compact()
     finally:
         store.close()
     console.print(f"{rows:,} rows merged into the clustered table in "

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from callstats.metadata.store import MetadataStore
 from callstats.reports.cache import ResultCache
 from callstats.settings import Settings
-from callstats.stores.base import Store, open_store
+from callstats.stores.base import Store
 
 
 @dataclass
@@ -24,7 +24,7 @@ class Services:
     def open(cls, settings: Settings, clock: Callable[[], float] = time.time) -> Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         settings.ensure_jwt_secret()
-        store = open_store(settings.store_url())
+        store = settings.open_store()
         try:
             metadata = MetadataStore(settings.metadata_database_url())
         except Exception:

@@ -74,17 +74,26 @@ class Store(Protocol):
         """Periodic housekeeping (the server calls it every CALLSTATS_MAINTENANCE_INTERVAL
         seconds); returns how many rows it reorganized."""
 
+    def compact(self) -> int:
+        """Reorganize now what `maintain` reorganizes over time; returns the rows it moved."""
+
     def ping(self) -> None:
         """Raise StoreError unless the store answers."""
 
     def close(self) -> None: ...
 
 
-def open_store(url: str) -> Store:
-    """The store a `CALLSTATS_STORE` URL names."""
+def open_store(url: str, *, retention_days: int | None = None, cluster: str = "") -> Store:
+    """The store a `CALLSTATS_STORE` URL names: `duckdb:///file`, `chdb:///dir` or
+    `clickhouse://user:pass@host:8123/db` (retention and cluster: ClickHouse only)."""
     scheme = url.split(":", 1)[0]
     if scheme == "duckdb":
         from callstats.stores.duckdb_store import DuckDBStore
 
         return DuckDBStore(url.removeprefix("duckdb://"))
-    raise StoreError(f"unsupported store URL {url!r} (expected duckdb:///path)")
+    if scheme in ("chdb", "clickhouse", "clickhouses"):
+        from callstats.stores.clickhouse_store import ClickHouseStore
+
+        return ClickHouseStore(url, retention_days=retention_days, cluster=cluster)
+    raise StoreError(f"unsupported store URL {url!r} (expected duckdb:///path, "
+                     "chdb:///path or clickhouse://host:8123/db)")

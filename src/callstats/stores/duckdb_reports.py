@@ -4,11 +4,11 @@ is built only from column names declared in code and from the number of offsets.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 import duckdb
 
-from callstats.columns import ACTIVE_CALL_KEYS, CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Kind
+from callstats.columns import ACTIVE_CALL_KEYS
 from callstats.queries import (
     PBX_COUNTS,
     Buckets,
@@ -21,10 +21,18 @@ from callstats.queries import (
     TrafficQuery,
     TrafficRow,
 )
-
-DAY_US = 86_400_000_000
-CDR_NAMES = frozenset(c.name for c in CDR_COLUMNS)
-CALL_NAMES = frozenset(c.name for c in SNAPSHOT_CALL_COLUMNS)
+from callstats.stores.common import (
+    BUSY_CODES,
+    CALL_NAMES,
+    CDR_NAMES,
+    DAY_US,
+    DECIMAL_SCALES,
+    KNOWN_CODES,
+    NOT_ANSWERED_CODES,
+    PBX_DIRECTIONS,
+    REJECTED_CODES,
+    at_scale,
+)
 
 # One SQL shape per operator; `{c}` is a declared column name, `?` the bound value.
 OPERATORS: dict[Op, str] = {
@@ -56,27 +64,6 @@ def where_filters(filters: Sequence[Filter], allowed: frozenset[str], alias: str
         clauses.append(OPERATORS[f.op].format(c=column))
         values.append(value)
     return clauses, values
-
-
-DECIMAL_SCALES = {c.name: c.scale for c in (*CDR_COLUMNS, *SNAPSHOT_CALL_COLUMNS)
-                  if c.kind is Kind.DEC}
-_BOUND = Decimal(10) ** 18  # beyond every DECIMAL(18, s) value
-
-
-def at_scale(op: Op, value: Decimal, scale: int) -> Decimal | None:
-    """A filter value with the column's scale and the same answer for every stored value
-    (None: `=` can never hold). DuckDB binds a Decimal of over 38 digits as a DOUBLE
-    (inexact), and one with a larger scale than the column makes the comparison cast the
-    column into a type its values may not fit; stored values are multiples of 10^-scale,
-    so rounding `>` bounds down and `<` bounds up, and clamping to ±10^18, keeps answers."""
-    quantum = Decimal(1).scaleb(-scale)
-    bounded = min(max(value, -_BOUND), _BOUND)
-    if op is Op.GT:
-        return bounded.quantize(quantum, ROUND_FLOOR)
-    if op is Op.LT:
-        return bounded.quantize(quantum, ROUND_CEILING)
-    exact = bounded.quantize(quantum, ROUND_FLOOR)
-    return exact if exact == value else None
 
 
 def offset_sql(buckets: Buckets, micros_expr: str) -> tuple[str, list[object]]:
@@ -167,20 +154,18 @@ class DuckDBReports:
         return self.cursor().execute(sql, values).fetchall()
 
 
-PBX_DIRECTIONS = {"out": ("customer_id", "customer_acc_id"), "in": ("vendor_id", "vendor_acc_id")}
 # A CDR's disposition when not answered: the first set code of leg B, leg A, internal.
 _CODE = "coalesce(legb_disconnect_code, lega_disconnect_code, internal_disconnect_code)"
-_KNOWN_CODES = "486, 600, 603, 607, 408, 480, 487"
 # Over units (CDRs or calls) with columns answered, bridged, bridged_seconds, seconds,
 # code, redirected, elsewhere: the counts in PBX_COUNTS order.
 _PBX_TOTALS = (
     "SELECT count(*) FILTER (WHERE answered), count(*) FILTER (WHERE bridged), "
     "coalesce(sum(bridged_seconds) FILTER (WHERE bridged), 0), "
-    "count(*) FILTER (WHERE NOT answered AND code IN (486, 600)), "
+    f"count(*) FILTER (WHERE NOT answered AND code IN {BUSY_CODES}), "
     "coalesce(sum(seconds) FILTER (WHERE answered), 0), "
-    f"count(*) FILTER (WHERE NOT answered AND (code IS NULL OR code NOT IN ({_KNOWN_CODES}))), "
-    "count(*) FILTER (WHERE NOT answered AND code IN (408, 480, 487)), "
-    "count(*) FILTER (WHERE NOT answered AND code IN (603, 607)), "
+    f"count(*) FILTER (WHERE NOT answered AND (code IS NULL OR code NOT IN {KNOWN_CODES})), "
+    f"count(*) FILTER (WHERE NOT answered AND code IN {NOT_ANSWERED_CODES}), "
+    f"count(*) FILTER (WHERE NOT answered AND code IN {REJECTED_CODES}), "
     "count(*), count(*) FILTER (WHERE redirected), count(*) FILTER (WHERE elsewhere) "
     "FROM ({units})"
 )

@@ -1,0 +1,286 @@
+"""The scale-out store: CDRs and snapshots in ClickHouse, reached through a server
+(`clickhouse://`) or in-process (`chdb://`) with the same SQL.
+
+Exact before merges: ids are de-duplicated against stored rows before insertion (never by
+a background merge), and a re-posted snapshot gets a newer `version` that reports pick,
+so no report ever sees a row twice. Times are Int64 unix microseconds, the reports'
+arithmetic unit, which also keeps years 1-9999 exact (DateTime64 stops at 2299).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
+from callstats.ingest.batches import SnapshotBatch
+from callstats.stores.base import InsertResult, StoreError
+from callstats.stores.clickhouse_reports import ClickHouseReports
+from callstats.stores.clickhouse_transport import Target, Transport, open_transport, parse_url
+
+_TYPES = {Kind.INT: "Int64", Kind.BOOL: "Bool", Kind.STR: "String", Kind.TS: "Int64",
+          Kind.FLOAT: "Float64"}
+
+
+def column_type(column: Column) -> str:
+    base = _TYPES.get(column.kind) or f"Decimal(18, {column.scale})"
+    required = column.required or column.default is not None
+    return base if required else f"Nullable({base})"
+
+
+def _columns_ddl(columns: Sequence[Column]) -> str:
+    return ", ".join(f"{c.name} {column_type(c)}" for c in columns)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the tables live and how they are made: one node, or a cluster where every
+    table is a Replicated*MergeTree `<name>_local` on each node behind a Distributed
+    `<name>` (DDL `ON CLUSTER`). Names come from settings, checked as identifiers."""
+
+    database: str
+    cluster: str = ""
+    retention_days: int | None = None
+
+    def name(self, table: str) -> str:
+        return f"{self.database}.{table}"
+
+    def on_cluster(self) -> str:
+        return f" ON CLUSTER {self.cluster}" if self.cluster else ""
+
+    def create(self, table: str, columns: str, order_by: str, partition_by: str = "",
+               shard_by: str = "rand()", ttl: str = "") -> list[str]:
+        """CREATE statements of one logical table (two in a cluster)."""
+        local = f"{table}_local" if self.cluster else table
+        engine = "ReplicatedMergeTree" if self.cluster else "MergeTree"
+        parts = [f"CREATE TABLE IF NOT EXISTS {self.name(local)}{self.on_cluster()} "
+                 f"({columns}) ENGINE = {engine}"]
+        if partition_by:
+            parts.append(f"PARTITION BY {partition_by}")
+        parts.append(f"ORDER BY ({order_by})")
+        if ttl:
+            parts.append(f"TTL {ttl}")
+        parts.append("SETTINGS allow_nullable_key = 1")
+        statements = [" ".join(parts)]
+        if self.cluster:
+            statements.append(
+                f"CREATE TABLE IF NOT EXISTS {self.name(table)}{self.on_cluster()} "
+                f"AS {self.name(local)} ENGINE = Distributed({self.cluster}, "
+                f"{self.database}, {local}, {shard_by})")
+        return statements
+
+    def local(self, table: str) -> str:
+        """The table that holds the rows (ALTERs go here; reads and inserts use `name`)."""
+        return self.name(f"{table}_local" if self.cluster else table)
+
+    def retention_ttl(self, time_column: str) -> str:
+        if self.retention_days is None:
+            return ""
+        # Clamped so that time + retention stays in DateTime's range (1970-2106): a
+        # far-future row must not wrap around into the past and expire.
+        days = int(self.retention_days)
+        latest = 2**32 - 1 - days * 86_400
+        seconds = f"greatest(0, least(intDiv({time_column}, 1000000), {latest}))"
+        return f"toDateTime({seconds}) + INTERVAL {days} DAY"
+
+
+# Monthly partitions; the µs column is clamped into DateTime64's range only for choosing
+# a partition, so any stored year keeps its exact value.
+_MONTH = "toYYYYMM(fromUnixTimestamp64Micro({c}))"
+
+
+def _create_tables(layout: Layout) -> list[str]:
+    cdr_columns = (_columns_ddl(CDR_COLUMNS) + ", INDEX id_range id TYPE minmax GRANULARITY 1")
+    call_columns = _columns_ddl(SNAPSHOT_CALL_COLUMNS)
+    return [
+        # Customer reports read one account over a time range: that is the sort key.
+        *layout.create("cdrs", cdr_columns, "customer_acc_id, time_start",
+                       _MONTH.format(c="time_start"), "cityHash64(customer_acc_id)",
+                       layout.retention_ttl("time_start")),
+        # One row per stored snapshot (empty ones included); the greatest version of a
+        # (node_id, snapshot_timestamp) is the one in force.
+        *layout.create("snapshots", "node_id Int64, snapshot_timestamp Int64, "
+                       "version UInt64, calls UInt32", "snapshot_timestamp, node_id",
+                       _MONTH.format(c="snapshot_timestamp"), "node_id",
+                       layout.retention_ttl("snapshot_timestamp")),
+        *layout.create("snapshot_calls", "node_id Int64, snapshot_timestamp Int64, "
+                       f"version UInt64, position Int32, {call_columns}",
+                       "customer_acc_id, snapshot_timestamp",
+                       _MONTH.format(c="snapshot_timestamp"), "node_id",
+                       layout.retention_ttl("snapshot_timestamp")),
+    ]
+
+
+# Schema history: entry N upgrades a database from version N to N + 1. Append only.
+MIGRATIONS: Sequence[Callable[[Layout], list[str]]] = (_create_tables,)
+SCHEMA_VERSION = len(MIGRATIONS)
+TTL_TABLES = (("cdrs", "time_start"), ("snapshots", "snapshot_timestamp"),
+              ("snapshot_calls", "snapshot_timestamp"))
+
+
+def upgrade(db: Transport, layout: Layout, migrations=MIGRATIONS) -> int:
+    """Bring the schema to the newest version. Every statement is idempotent (IF NOT
+    EXISTS), so a process that dies half-way, or two starting at once, converge."""
+    db.command(f"CREATE DATABASE IF NOT EXISTS {layout.database}{layout.on_cluster()}")
+    for statement in layout.create("schema_version", "version UInt32, "
+                                   "applied_at DateTime DEFAULT now()", "version"):
+        db.command(statement)
+    [(current,)] = db.rows(f"SELECT max(version) FROM {layout.name('schema_version')}")
+    current = int(current or 0)
+    if current > len(migrations):
+        raise StoreError(f"ClickHouse database {layout.database} has schema version "
+                         f"{current}, newer than this callstats ({len(migrations)}): "
+                         "upgrade callstats")
+    for version in range(current, len(migrations)):
+        for statement in migrations[version](layout):
+            db.command(statement)
+        db.command(f"INSERT INTO {layout.name('schema_version')} (version) VALUES "
+                   "({v:UInt32})", {"v": version + 1})
+    return len(migrations)
+
+
+def apply_retention(db: Transport, layout: Layout) -> None:
+    """Make each table's TTL match CALLSTATS_RETENTION_DAYS (unset: keep everything).
+    Existing parts are not rewritten at once; expired rows go as merges reach them."""
+    for table, time_column in TTL_TABLES:
+        [(create,)] = db.rows(
+            "SELECT create_table_query FROM system.tables WHERE database = {d:String} "
+            "AND name = {t:String}", {"d": layout.database,
+                                      "t": layout.local(table).split(".", 1)[1]})
+        wanted = layout.retention_ttl(time_column)
+        has_ttl = " TTL " in create
+        if wanted and f"INTERVAL {layout.retention_days} DAY" not in create:
+            db.command(f"ALTER TABLE {layout.local(table)}{layout.on_cluster()} MODIFY TTL "
+                       f"{wanted} SETTINGS materialize_ttl_after_modify = 0")
+        elif not wanted and has_ttl:
+            db.command(f"ALTER TABLE {layout.local(table)}{layout.on_cluster()} REMOVE TTL")
+
+
+class ClickHouseStore(ClickHouseReports):
+    def __init__(self, url: str, *, retention_days: int | None = None, cluster: str = ""):
+        target: Target = parse_url(url)
+        self.layout = Layout(target.database, cluster or target.cluster, retention_days)
+        self.db: Transport = open_transport(target)
+        self._write_lock = threading.Lock()  # this process's batches de-duplicate in turn
+        self._last_version = 0
+        try:
+            self.schema_version = upgrade(self.db, self.layout, MIGRATIONS)
+            apply_retention(self.db, self.layout)
+        except BaseException:
+            self.db.close()
+            raise
+
+    def table(self, name: str) -> str:
+        return self.layout.name(name)
+
+    # --- ingestion -----------------------------------------------------------------------
+
+    def insert_cdrs(self, table: pa.Table) -> InsertResult:
+        received = table.num_rows
+        if not received:
+            return InsertResult(0, 0, 0)
+        ids = table.column("id").to_numpy()
+        _, first = np.unique(ids, return_index=True)  # the first row of each id wins
+        with self._write_lock:
+            stored = self._stored_ids(ids[np.sort(first)])
+            keep = np.sort(first)
+            if stored.size:
+                keep = keep[~np.isin(ids[keep], stored)]
+            if keep.size:
+                self.db.insert_arrow(self.table("cdrs"), _as_stored(table.take(keep)))
+        return InsertResult(received, int(keep.size), received - int(keep.size))
+
+    def _stored_ids(self, ids: np.ndarray) -> np.ndarray:
+        """Which of these ids are stored already. The id range lets the minmax index skip
+        every granule of older data."""
+        rows = self.db.rows(
+            f"SELECT id FROM {self.table('cdrs')} WHERE id BETWEEN {{lo:Int64}} AND "
+            "{hi:Int64} AND id IN {ids:Array(Int64)}",
+            {"lo": int(ids.min()), "hi": int(ids.max()), "ids": ids.tolist()})
+        return np.array([row[0] for row in rows], dtype=np.int64)
+
+    def replace_snapshots(self, batch: SnapshotBatch) -> None:
+        """Calls first, then the snapshot rows that put them in force: a reader sees the
+        old or the new snapshot whole. Superseded rows are removed by `maintain`."""
+        with self._write_lock:
+            version = self._last_version = max(self._last_version + 1, time.time_ns())
+            calls = batch.calls
+            if calls.num_rows:
+                calls = calls.add_column(2, "version",
+                                         pa.array(np.full(calls.num_rows, version, np.uint64)))
+                self.db.insert_arrow(self.table("snapshot_calls"), _as_stored(calls))
+            counts: dict[tuple[int, int], int] = {}
+            nodes = calls.column("node_id").to_pylist()
+            stamps = calls.column("snapshot_timestamp").cast(pa.int64()).to_pylist()
+            for key in zip(nodes, stamps, strict=True):
+                counts[key] = counts.get(key, 0) + 1
+            keys = batch.snapshots
+            self.db.insert_arrow(self.table("snapshots"), pa.table({
+                "node_id": pa.array([k[0] for k in keys], pa.int64()),
+                "snapshot_timestamp": pa.array([k[1] for k in keys], pa.int64()),
+                "version": pa.array([version] * len(keys), pa.uint64()),
+                "calls": pa.array([counts.get(k, 0) for k in keys], pa.uint32()),
+            }))
+
+    # --- state ---------------------------------------------------------------------------
+
+    def count_cdrs(self) -> int:
+        [(rows,)] = self.db.rows(f"SELECT count() FROM {self.table('cdrs')}")
+        return int(rows)
+
+    def cdr_time_span(self) -> tuple[int, int] | None:
+        # min/max of a partition-key column come from part metadata: no scan.
+        [(rows, low, high)] = self.db.rows(
+            f"SELECT count(), min(time_start), max(time_start) FROM {self.table('cdrs')}")
+        return None if not rows else (int(low), int(high))
+
+    def data_version(self, account_column: str, account_id: int) -> object | None:
+        return None  # other processes write too: results must not be cached
+
+    def maintain(self) -> int:
+        """Drop the calls of superseded snapshot versions (merges do the rest)."""
+        superseded = (
+            f"SELECT node_id, snapshot_timestamp, version FROM {self.table('snapshots')} "
+            "WHERE (node_id, snapshot_timestamp) IN (SELECT node_id, snapshot_timestamp "
+            f"FROM {self.table('snapshots')} GROUP BY node_id, snapshot_timestamp "
+            "HAVING count() > 1) AND (node_id, snapshot_timestamp, version) NOT IN ("
+            "SELECT node_id, snapshot_timestamp, max(version) FROM "
+            f"{self.table('snapshots')} GROUP BY node_id, snapshot_timestamp)")
+        [(stale,)] = self.db.rows(f"SELECT count() FROM ({superseded})")
+        if not stale:
+            return 0
+        keys = self.db.rows(superseded)
+        params = {"keys": [tuple(k) for k in keys]}
+        for table in ("snapshot_calls", "snapshots"):
+            self.db.command(
+                f"DELETE FROM {self.layout.local(table)}{self.layout.on_cluster()} WHERE "
+                "(node_id, snapshot_timestamp, version) IN "
+                "{keys:Array(Tuple(Int64, Int64, UInt64))}", params)
+        return int(stale)
+
+    def compact(self) -> int:
+        """Merge every table's parts now (what ClickHouse does in the background), after
+        dropping superseded snapshots; the CDR rows merged."""
+        self.maintain()
+        for table in ("cdrs", "snapshots", "snapshot_calls"):
+            self.db.command(f"OPTIMIZE TABLE {self.layout.local(table)}"
+                            f"{self.layout.on_cluster()} FINAL")
+        return self.count_cdrs()
+
+    def ping(self) -> None:
+        self.db.rows("SELECT 1")
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _as_stored(table: pa.Table) -> pa.Table:
+    """Arrow timestamps as the Int64 µs the tables keep."""
+    columns = [col.cast(pa.int64()) if pa.types.is_timestamp(col.type) else col
+               for col in table.columns]
+    return pa.Table.from_arrays(columns, names=table.column_names)

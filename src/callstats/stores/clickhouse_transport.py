@@ -1,0 +1,205 @@
+"""Two ways to reach the ClickHouse engine behind one small interface: a server over HTTP
+(clickhouse-connect) or the engine in-process (chdb). The store's SQL is identical for both;
+values always travel as ClickHouse query parameters (`{name:Type}` in the SQL text),
+serialized by clickhouse-connect's own binder on both paths.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pyarrow as pa
+from clickhouse_connect.driver.binding import bind_query
+
+from callstats.stores.base import StoreError
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+Params = Mapping[str, object]
+
+
+class Transport(Protocol):
+    def rows(self, sql: str, params: Params | None = None) -> list[tuple]:
+        """The result rows as tuples of Python values (int, str, bool, Decimal, None)."""
+
+    def command(self, sql: str, params: Params | None = None) -> None: ...
+
+    def insert_arrow(self, table: str, data: pa.Table) -> None:
+        """Insert an Arrow table (column names = table columns) as one block."""
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a `clickhouse://` or `chdb://` store URL names."""
+
+    scheme: str
+    database: str
+    path: str = ""  # chdb: the engine's data directory
+    host: str = ""
+    port: int = 8123
+    username: str = "default"
+    password: str = ""
+    secure: bool = False
+    cluster: str = ""  # ON CLUSTER name: replicated + distributed tables
+
+
+def parse_url(url: str) -> Target:
+    parts = urlsplit(url)
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    cluster = query.get("cluster", "")
+    if parts.scheme == "chdb":
+        database = query.get("database", "callstats")
+        path = unquote(parts.path)
+        if not path or parts.netloc:
+            raise StoreError(f"bad store URL {url!r}: expected chdb:///path/to/dir")
+        if cluster:
+            raise StoreError("chdb is a single node: `cluster` needs a clickhouse:// server")
+        target = Target("chdb", database, path=path)
+    elif parts.scheme in ("clickhouse", "clickhouses"):
+        database = unquote(parts.path.lstrip("/")) or "callstats"
+        target = Target(
+            "clickhouse", database, host=parts.hostname or "localhost",
+            port=parts.port or (8443 if parts.scheme == "clickhouses" else 8123),
+            username=unquote(parts.username or "default"),
+            password=unquote(parts.password or ""),
+            secure=parts.scheme == "clickhouses" or query.get("secure") in ("1", "true"),
+            cluster=cluster)
+    else:
+        raise StoreError(f"unsupported ClickHouse store URL {url!r}")
+    for name in filter(None, (target.database, target.cluster)):
+        if not _IDENTIFIER.fullmatch(name):
+            raise StoreError(f"bad ClickHouse name {name!r} in store URL (letters, digits, _)")
+    return target
+
+
+def open_transport(target: Target) -> Transport:
+    if target.scheme == "chdb":
+        return ChdbTransport(target.path)
+    return HttpTransport(target)
+
+
+def _bound(sql: str, params: Params | None) -> tuple[str, dict[str, str]]:
+    """clickhouse-connect's serialization of server-side parameters (names without the
+    `param_` prefix its HTTP form uses)."""
+    if not params:
+        return sql, {}
+    query, bound = bind_query(sql, dict(params))
+    return str(query), {k.removeprefix("param_"): v for k, v in bound.items()}
+
+
+def _arrow_rows(table: pa.Table) -> list[tuple]:
+    return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
+
+
+class ChdbTransport:
+    """The engine in-process. chdb runs one embedded server per process (one data path), and
+    a session used by two threads at once breaks bound parameters: every store on the path
+    shares one connection, and calls are serialized."""
+
+    _shared: dict[str, tuple[object, int]] = {}
+    _registry_lock = threading.Lock()
+    _call_lock = threading.RLock()
+
+    def __init__(self, path: str):
+        import chdb
+
+        self.path = path
+        with self._registry_lock:
+            if path in self._shared:
+                connection, users = self._shared[path]
+            else:
+                if self._shared:
+                    (other,) = self._shared
+                    raise StoreError(f"chdb already runs on {other} in this process; one "
+                                     "chdb data directory per process")
+                try:
+                    connection, users = chdb.connect(path), 0
+                except Exception as exc:  # chdb raises RuntimeError with the engine's text
+                    raise StoreError(f"cannot open chdb at {path}: {exc}") from None
+            self._shared[path] = (connection, users + 1)
+        self._connection = connection
+
+    def _query(self, sql: str, params: Params | None, output: str) -> object:
+        query, bound = _bound(sql, params)
+        with self._call_lock:
+            try:
+                return self._connection.query(query, output, params=bound or None)
+            except Exception as exc:
+                raise StoreError(f"ClickHouse (chdb): {exc}") from exc
+
+    def rows(self, sql: str, params: Params | None = None) -> list[tuple]:
+        return _arrow_rows(self._query(sql, params, "Arrowtable"))  # type: ignore[arg-type]
+
+    def command(self, sql: str, params: Params | None = None) -> None:
+        self._query(sql, params, "CSV")
+
+    def insert_arrow(self, table: str, data: pa.Table) -> None:
+        sink = io.BytesIO()
+        with pa.ipc.new_stream(sink, data.schema) as writer:
+            writer.write_table(data)
+        columns = ", ".join(data.column_names)
+        with self._call_lock:
+            try:
+                with self._connection.send_insert(
+                        f"INSERT INTO {table} ({columns})", "ArrowStream") as inserter:
+                    inserter.append(sink.getvalue())
+                    inserter.finish()
+            except Exception as exc:
+                raise StoreError(f"ClickHouse (chdb): {exc}") from exc
+
+    def close(self) -> None:
+        with self._registry_lock:
+            connection, users = self._shared[self.path]
+            if users > 1:
+                self._shared[self.path] = (connection, users - 1)
+                return
+            del self._shared[self.path]
+            connection.close()  # type: ignore[attr-defined]
+
+
+class HttpTransport:
+    """A ClickHouse server (or cluster node) through clickhouse-connect. One client without
+    a session is safe to share between threads."""
+
+    def __init__(self, target: Target):
+        import clickhouse_connect
+        from clickhouse_connect.driver.exceptions import ClickHouseError
+
+        self._errors = ClickHouseError
+        try:
+            self._client = clickhouse_connect.get_client(
+                host=target.host, port=target.port, username=target.username,
+                password=target.password, secure=target.secure,
+                autogenerate_session_id=False)
+        except Exception as exc:
+            raise StoreError(f"cannot reach ClickHouse at {target.host}:{target.port}: "
+                             f"{exc}") from None
+
+    def rows(self, sql: str, params: Params | None = None) -> list[tuple]:
+        try:
+            return list(self._client.query(sql, parameters=dict(params or {})).result_rows)
+        except self._errors as exc:
+            raise StoreError(f"ClickHouse: {exc}") from exc
+
+    def command(self, sql: str, params: Params | None = None) -> None:
+        try:
+            self._client.command(sql, parameters=dict(params or {}))
+        except self._errors as exc:
+            raise StoreError(f"ClickHouse: {exc}") from exc
+
+    def insert_arrow(self, table: str, data: pa.Table) -> None:
+        database, _, name = table.rpartition(".")
+        try:
+            self._client.insert_arrow(name, data, database=database or None)
+        except self._errors as exc:
+            raise StoreError(f"ClickHouse: {exc}") from exc
+
+    def close(self) -> None:
+        self._client.close()
