@@ -108,7 +108,11 @@ class ChdbTransport:
     _call_lock = threading.RLock()
 
     def __init__(self, path: str):
-        import chdb
+        try:
+            import chdb
+        except ImportError:
+            raise StoreError("chdb:// stores need the chdb package: "
+                             "pip install 'callstats[chdb]'") from None
 
         self.path = path
         with self._registry_lock:
