@@ -72,7 +72,8 @@ class Settings(BaseSettings):
     maintenance_interval: float = Field(
         60.0,
         description="Seconds between store housekeeping runs in the server (DuckDB: merge "
-        "new CDRs into the table clustered by account and time); 0 turns it off.",
+        "new CDRs into the table clustered by account and time; ClickHouse: delete the calls "
+        "of superseded snapshot versions); 0 turns it off.",
     )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from callstats.metadata.passwords import hash_password
 
 SCHEMA_VERSION = 1
+SCHEMA_LOCK_KEY = 0x63616C6C73746174  # b"callstat": PostgreSQL advisory lock of schema setup
 
 # BIGINT ids, but INTEGER on SQLite, where only "INTEGER PRIMARY KEY" auto-assigns.
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -115,6 +116,10 @@ class MetadataStore:
     def __init__(self, url: str):
         self.engine = make_engine(url)
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # processes starting at once on a fresh
+                # database would race to create the same tables: one at a time, till commit
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                             {"key": SCHEMA_LOCK_KEY})
             meta.create_all(conn)
             if conn.execute(sa.select(sa.func.count()).select_from(schema_version)).scalar() == 0:
                 conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))

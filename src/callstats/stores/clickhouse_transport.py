@@ -201,7 +201,10 @@ class HttpTransport:
     def insert_arrow(self, table: str, data: pa.Table) -> None:
         database, _, name = table.rpartition(".")
         try:
-            self._client.insert_arrow(name, data, database=database or None)
+            # Into a Distributed table, return only once the shards hold the rows: the
+            # next batch's id check must see them, and acknowledged means stored.
+            self._client.insert_arrow(name, data, database=database or None,
+                                      settings={"insert_distributed_sync": 1})
         except self._errors as exc:
             raise StoreError(f"ClickHouse: {exc}") from exc
 
