@@ -11,10 +11,9 @@ import time
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 from http_helpers import ADMIN, NDJSON, cdr, envelope, ndjson
-
-from callstats.stores.duckdb_store import DuckDBStore
 
 pytestmark = pytest.mark.slow
 TOKEN = "durability-admin-token"
@@ -26,10 +25,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(data_dir: Path, log: Path, store: str = ""
+                 ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLSTATS_")}
-    env.update(CALLSTATS_ADMIN_TOKEN=TOKEN, CALLSTATS_JWT_SECRET="durability-" + "s" * 32)
+    env.update(CALLSTATS_ADMIN_TOKEN=TOKEN, CALLSTATS_JWT_SECRET="durability-" + "s" * 32,
+               CALLSTATS_STORE=store)
     with log.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "callstats.cli.main", "serve", "--host", "127.0.0.1",
@@ -61,11 +62,37 @@ def post_batch(url: str, first_id: int) -> list[int]:
     return ids
 
 
-def test_acknowledged_batches_survive_kill_9(tmp_path: Path) -> None:
+# Read back in a fresh process: chdb opens one data directory per process.
+_READ_BACK = """
+import sys, orjson
+from callstats.stores.base import open_store
+store = open_store(sys.argv[1])
+if hasattr(store, "cursor"):
+    ids = [r[0] for r in store.cursor().execute("SELECT id FROM cdr_rows").fetchall()]
+    [(snapshots,)] = store.cursor().execute("SELECT count(*) FROM snapshots").fetchall()
+else:
+    ids = [r[0] for r in store.db.rows(f"SELECT id FROM {store.table('cdrs')}")]
+    [(snapshots,)] = store.db.rows(
+        f"SELECT uniqExact(node_id, snapshot_timestamp) FROM {store.table('snapshots')}")
+store.close()
+print(orjson.dumps({"ids": sorted(ids), "snapshots": snapshots}).decode())
+"""
+
+
+def stored(store_url: str) -> dict[str, object]:
+    done = subprocess.run([sys.executable, "-c", _READ_BACK, store_url], capture_output=True,
+                          timeout=60, check=True)
+    return orjson.loads(done.stdout)
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "chdb"])
+def test_acknowledged_batches_survive_kill_9(tmp_path: Path, kind: str) -> None:
     data_dir, log = tmp_path / "data", tmp_path / "server.log"
+    store_url = (f"chdb://{tmp_path / 'chdb'}" if kind == "chdb"
+                 else f"duckdb://{data_dir / 'cdr.duckdb'}")
     acknowledged: list[int] = []
     for run, batches in enumerate((2, 2)):  # several batches, SIGKILL right after the last
-        proc, url = start_server(data_dir, log)
+        proc, url = start_server(data_dir, log, store_url)
         try:
             snapshot = httpx.post(
                 f"{url}{ADMIN}/active-calls",
@@ -79,12 +106,4 @@ def test_acknowledged_batches_survive_kill_9(tmp_path: Path) -> None:
             proc.kill()  # no shutdown, no checkpoint
             proc.wait(timeout=10)
 
-        store = DuckDBStore(data_dir / "cdr.duckdb")
-        try:
-            rows = store.cursor().execute("SELECT id FROM cdr_rows").fetchall()
-            stored = [row[0] for row in rows]
-            assert sorted(stored) == sorted(acknowledged)
-            [(snapshots,)] = store.cursor().execute("SELECT count(*) FROM snapshots").fetchall()
-            assert snapshots == run + 1
-        finally:
-            store.close()
+        assert stored(store_url) == {"ids": sorted(acknowledged), "snapshots": run + 1}
