@@ -282,8 +282,8 @@ def token_mint(
 
 @app.command()
 def compact(data_dir: DataDir = None) -> None:
-    """Reorganize the embedded store now (the server does it every
-    CALLSTATS_MAINTENANCE_INTERVAL seconds by itself)."""
+    """Reorganize the store now: DuckDB clusters new CDRs by account and time, ClickHouse
+    merges parts (the server's housekeeping does this over time by itself)."""
     settings = load_settings(data_dir)
     try:
         store = settings.open_store()
@@ -295,7 +295,7 @@ def compact(data_dir: DataDir = None) -> None:
             rows = store.compact()
     finally:
         store.close()
-    console.print(f"{rows:,} rows merged into the clustered table in "
+    console.print(f"{rows:,} rows reorganized in "
                   f"{time.perf_counter() - started:.1f} s")
 
 
