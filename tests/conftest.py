@@ -18,7 +18,7 @@ from callstats.metadata.store import MetadataStore
 from callstats.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from store_kinds import STORE_KINDS, StoreUrls  # noqa: E402
+from store_kinds import STORE_KINDS, StoreUrls, clickhouse_http_server  # noqa: E402
 
 ADMIN_TOKEN = "test-admin-token"
 POSTGRES_URL = os.environ.get(
@@ -27,6 +27,13 @@ POSTGRES_URL = os.environ.get(
 @pytest.fixture(scope="session")
 def chdb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("chdb")
+
+
+@pytest.fixture(scope="session")
+def clickhouse_http_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A ClickHouse HTTP interface over chdb in another process (started on first use)."""
+    with clickhouse_http_server(tmp_path_factory.mktemp("clickhouse-http")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module", params=STORE_KINDS)

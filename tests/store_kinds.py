@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # A ClickHouse server to run the store suites on as well (clickhouse://user:pass@host:8123).
@@ -10,6 +16,9 @@ CLICKHOUSE_URL = os.environ.get("CALLSTATS_TEST_CLICKHOUSE_URL", "")
 # Every store suite runs on each: the embedded DuckDB store, the ClickHouse store on the
 # engine in-process (chdb), and on a server when one is given.
 STORE_KINDS = ("duckdb", "chdb", *(("clickhouse",) if CLICKHOUSE_URL else ()))
+# The ClickHouse store through clickhouse-connect over HTTP, served by the engine in another
+# process (tests/clickhouse_http.py): the store and parity suites also run on it.
+HTTP_KIND = "clickhouse-http"
 
 
 class StoreUrls:
@@ -18,8 +27,8 @@ class StoreUrls:
 
     _made = 0
 
-    def __init__(self, kind: str, chdb_dir: Path):
-        self.kind, self._chdb_dir = kind, chdb_dir
+    def __init__(self, kind: str, chdb_dir: Path, http_url: str = ""):
+        self.kind, self._chdb_dir, self._http_url = kind, chdb_dir, http_url
 
     def __call__(self, data_dir: Path) -> str:
         StoreUrls._made += 1
@@ -28,4 +37,35 @@ class StoreUrls:
             return f"chdb://{self._chdb_dir}?database={database}"
         if self.kind == "clickhouse":
             return f"{CLICKHOUSE_URL.rstrip('/')}/{database}"
+        if self.kind == HTTP_KIND:
+            return f"{self._http_url}/{database}"
         return f"duckdb://{data_dir / 'cdr.duckdb'}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def clickhouse_http_server(data_dir: Path) -> Iterator[str]:
+    """tests/clickhouse_http.py in its own process; yields its clickhouse:// base URL."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("clickhouse_http.py")),
+                             str(port), str(data_dir)], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("clickhouse_http did not start: "
+                                       + proc.stderr.read().decode()) from None  # type: ignore[union-attr]
+                time.sleep(0.05)
+        yield f"clickhouse://default:@127.0.0.1:{port}"
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)

@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pyarrow as pa
 import pytest
-from store_kinds import STORE_KINDS, StoreUrls
+from store_kinds import HTTP_KIND, STORE_KINDS, StoreUrls
 
 from callstats.ingest.batches import Format, parse_cdrs, parse_snapshots
 from callstats.queries import (
@@ -41,9 +41,11 @@ def _snapshots(*envelopes: dict[str, object]):  # noqa: ANN202
     return parse_snapshots(b"\n".join(orjson.dumps(e) for e in envelopes), Format.NDJSON, LIMIT)
 
 
-@pytest.fixture(params=[k for k in STORE_KINDS if k != "duckdb"])
+@pytest.fixture(params=[*(k for k in STORE_KINDS if k != "duckdb"), HTTP_KIND])
 def url(request: pytest.FixtureRequest, chdb_dir: Path, tmp_path: Path) -> str:
-    return StoreUrls(request.param, chdb_dir)(tmp_path)
+    """Each ClickHouse store: chdb in-process, clickhouse-connect over HTTP, a server."""
+    http = request.getfixturevalue("clickhouse_http_url") if request.param == HTTP_KIND else ""
+    return StoreUrls(request.param, chdb_dir, http)(tmp_path)
 
 
 @pytest.fixture
