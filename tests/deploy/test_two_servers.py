@@ -199,14 +199,19 @@ def test_metadata_changes_on_one_process_apply_on_the_other_at_once(
 
 @pytest.mark.slow
 @POSTGRES
+@pytest.mark.parametrize("server", ["clickhouse-http", "clickhouse"])
 def test_processes_on_one_clickhouse_store_give_identical_reports(
-        start_pair, metadata_url: str) -> None:
-    if not CLICKHOUSE_URL:
+        start_pair, metadata_url: str, server: str, request: pytest.FixtureRequest) -> None:
+    """On the server CALLSTATS_TEST_CLICKHOUSE_URL names, and always on the engine behind
+    tests/clickhouse_http.py (one ClickHouse database reached over HTTP by both)."""
+    if server == "clickhouse" and not CLICKHOUSE_URL:
         pytest.skip("CALLSTATS_TEST_CLICKHOUSE_URL is not set (clickhouse://user:pass@host:8123)"
                     ": no ClickHouse server to share between the two processes")
+    base = CLICKHOUSE_URL if server == "clickhouse" else request.getfixturevalue(
+        "clickhouse_http_url")
     database = f"two_servers_{uuid.uuid4().hex[:12]}"
     a, b = start_pair(CALLSTATS_METADATA_URL=metadata_url,
-                      CALLSTATS_STORE=f"{CLICKHOUSE_URL.rstrip('/')}/{database}")
+                      CALLSTATS_STORE=f"{base.rstrip('/')}/{database}")
     now = datetime.now(UTC).replace(microsecond=0)
     with a.client() as on_a, b.client() as on_b:
         customer = admin_post(on_a, "/customers", {"name": "Acme"})
