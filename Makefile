@@ -24,6 +24,7 @@ bench: $(STAMP)  ## benchmarks: tables printed, nothing asserted (installs wrk i
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/customer_api.py
 	$(BIN)/python bench/pbx.py
+	$(BIN)/python bench/stores.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -97,13 +98,26 @@ def build_api_base(rows: int, calls: int) -> Path:
     shutil.rmtree(base, ignore_errors=True)
     shutil.copytree(build_base(rows), base, ignore=shutil.ignore_patterns("complete"))
     store = DuckDBStore(base / "cdr.duckdb")
-    rng = np.random.default_rng(3)
-    for day in range(30):
-        store.replace_snapshots(snapshot_day(day, calls, rng))
+    for day, batch in enumerate(snapshot_days(calls)):
+        store.replace_snapshots(batch)
         print(f"  snapshots: day {day + 1}/30", file=sys.stderr)
     store.cursor().execute("CHECKPOINT").fetchall()
     store.close()
-    metadata = MetadataStore(f"sqlite:///{base / 'metadata.sqlite'}")
+    write_metadata(base / "metadata.sqlite")
+    (base / "complete").touch()
+    return base
+
+
+def snapshot_days(calls: int) -> Iterator[SnapshotBatch]:
+    """The base's 30 days of snapshots, one batch a day, the same on every call."""
+    rng = np.random.default_rng(3)
+    for day in range(30):
+        yield snapshot_day(day, calls, rng)
+
+
+def write_metadata(path: Path) -> None:
+    """Customers, accounts and API logins of the base's CDRs."""
+    metadata = MetadataStore(f"sqlite:///{path}")
     for customer in range(1, 101):
         metadata.create_customer(f"customer {customer}", id=customer)
     for account in range(1, 1001):
@@ -115,32 +129,88 @@ def build_api_base(rows: int, calls: int) -> Path:
     for customer in ((LARGEST + 9) // 10, (TYPICAL + 9) // 10):
         metadata.create_api_access(customer, f"login{customer}", "bench-password")
     metadata.close()
-    (base / "complete").touch()
-    return base
 
 
-def report(url: str, token: str, path: str, params: dict[str, str], count: int
-           ) -> tuple[float, float, float, int]:
-    """p50 and p99 of x-runtime (ms), p50 of client latency (ms), and non-200 answers.
-    Each request ends its range one second earlier than the last, so no answer comes
-    from the result cache: these are computing times."""
-    runtimes, latencies, errors = [], [], 0
-    with httpx.Client(base_url=url, headers={"Authorization": token}, timeout=60) as client:
+def post_live_snapshot(url: str, now: float) -> None:
+    """One fresh snapshot, so outgoing-active-calls has live calls to list."""
+    fresh = [{"customer_acc_id": (i % 3) * (TYPICAL - 1) + 1, "start_time": int(now) - i,
+              "destination_initial_rate": "0.0123", "auth_orig_ip": "10.0.0.1"}
+             for i in range(500)]
+    httpx.post(url + "/api/admin/v1/active-calls",
+               json={"snapshot_timestamp": int(now), "node_id": 0, "calls": fresh},
+               headers={"Authorization": f"Bearer {ADMIN}"}, timeout=60).raise_for_status()
+
+
+def api_tokens(now: float) -> dict[int, str]:
+    """A customer token per account the cases read (LARGEST and vendor 2001: login 1)."""
+    return {a: mint_token(SECRET, 1 if a in (LARGEST, 2001) else 2, 86400, now)
+            for a in (LARGEST, TYPICAL, 2001)}
+
+
+def api_cases() -> list[tuple[str, int, str, dict[str, str], str]]:
+    """(name, account, path under /api/rest/customer/v1, params, target) of every query."""
+    day0 = START + 14 * DAY
+    return [
+        ("typical account, 1 day, minute", TYPICAL, "/origination-statistics",
+         {"from-time": iso(day0), "to-time": iso(day0 + DAY - 1), "sampling": "minute"},
+         "≤ 5 ms"),
+        ("largest account, 30 days, hour, prefix filter", LARGEST,
+         "/origination-statistics",
+         {"from-time": iso(START), "to-time": iso(START + 30 * DAY),
+          "sampling": "hour", "dst-prefix-routing-starts-with": "44"}, "≤ 100 ms"),
+        ("largest account, 30 days, hour, no filter", LARGEST, "/origination-statistics",
+         {"from-time": iso(START), "to-time": iso(START + 30 * DAY), "sampling": "hour"},
+         ""),
+        ("termination, a vendor account, 30 days, day", 2001,
+         "/termination-statistics",
+         {"from-time": iso(START), "to-time": iso(START + 30 * DAY), "sampling": "day"},
+         ""),
+        ("origination-active-calls, typical, 1 day", TYPICAL, "/origination-active-calls",
+         {"from-time": iso(day0), "to-time": iso(day0 + DAY - 1)}, ""),
+        ("origination-active-calls, largest, 1 day", LARGEST, "/origination-active-calls",
+         {"from-time": iso(day0), "to-time": iso(day0 + DAY - 1)}, ""),
+        ("outgoing-active-calls, typical", TYPICAL, "/outgoing-active-calls", {}, ""),
+    ]
+
+
+def report(urls: list[str], token: str, path: str, params: dict[str, str], count: int
+           ) -> list[tuple[float, float, float, int]]:
+    """Per server: p50 and p99 of x-runtime (ms), p50 of client latency (ms), and non-200
+    answers. Each request ends its range one second earlier than the last, so no answer
+    comes from the result cache: these are computing times. With several servers, each
+    request goes to every one in turn (who goes first alternates), so background noise
+    falls on all of them alike."""
+    clients = [httpx.Client(base_url=url, headers={"Authorization": token}, timeout=60)
+               for url in urls]
+    runtimes: list[list[float]] = [[] for _ in urls]
+    latencies: list[list[float]] = [[] for _ in urls]
+    errors = [0] * len(urls)
+    try:
         for i in range(count + 5):  # the first five warm code paths
             unique = dict(params)
             if "to-time" in unique:
                 end = time.strptime(unique["to-time"], "%Y-%m-%dT%H:%M:%SZ")
                 unique["to-time"] = iso(calendar.timegm(end) - i)
-            started = time.perf_counter()
-            answer = client.get(path, params=unique)
-            if i < 5:
-                continue
-            latencies.append((time.perf_counter() - started) * 1000)
-            errors += answer.status_code != 200
-            runtimes.append(float(answer.headers["x-runtime"]) * 1000)
-    runtimes.sort()
-    return (statistics.median(runtimes), runtimes[int(len(runtimes) * 0.99) - 1],
-            statistics.median(latencies), errors)
+            order = range(len(urls)) if i % 2 == 0 else reversed(range(len(urls)))
+            for k in order:
+                started = time.perf_counter()
+                answer = clients[k].get(path, params=unique)
+                if i < 5:
+                    continue
+                latencies[k].append((time.perf_counter() - started) * 1000)
+                errors[k] += answer.status_code != 200
+                runtimes[k].append(float(answer.headers["x-runtime"]) * 1000)
+    finally:
+        for client in clients:
+            client.close()
+    return [(*percentiles(r), statistics.median(lat), e)
+            for r, lat, e in zip(runtimes, latencies, errors, strict=True)]
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    """p50 and p99 (the nearest-rank value below, as the tables always printed)."""
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[max(int(len(ordered) * 0.99) - 1, 0)]
 
 
 def iso(seconds: float) -> str:
@@ -188,42 +258,14 @@ def main() -> None:
     results = []
     try:
         now = time.time()
-        # One fresh snapshot so outgoing-active-calls has live calls to list.
-        fresh = [{"customer_acc_id": (i % 3) * (TYPICAL - 1) + 1, "start_time": int(now) - i,
-                  "destination_initial_rate": "0.0123", "auth_orig_ip": "10.0.0.1"}
-                 for i in range(500)]
-        httpx.post(server.url + "/api/admin/v1/active-calls",
-                   json={"snapshot_timestamp": int(now), "node_id": 0, "calls": fresh},
-                   headers={"Authorization": f"Bearer {ADMIN}"}, timeout=60).raise_for_status()
-        tokens = {a: mint_token(SECRET, 1 if a in (LARGEST, 2001) else 2, 86400, now)
-                  for a in (LARGEST, TYPICAL, 2001)}
-        day0 = START + 14 * DAY
-        cases = [
-            ("typical account, 1 day, minute", TYPICAL, "/origination-statistics",
-             {"from-time": iso(day0), "to-time": iso(day0 + DAY - 1), "sampling": "minute"},
-             "≤ 5 ms"),
-            ("largest account, 30 days, hour, prefix filter", LARGEST,
-             "/origination-statistics",
-             {"from-time": iso(START), "to-time": iso(START + 30 * DAY),
-              "sampling": "hour", "dst-prefix-routing-starts-with": "44"}, "≤ 100 ms"),
-            ("largest account, 30 days, hour, no filter", LARGEST, "/origination-statistics",
-             {"from-time": iso(START), "to-time": iso(START + 30 * DAY), "sampling": "hour"},
-             ""),
-            ("termination, a vendor account, 30 days, day", 2001,
-             "/termination-statistics",
-             {"from-time": iso(START), "to-time": iso(START + 30 * DAY), "sampling": "day"},
-             ""),
-            ("origination-active-calls, typical, 1 day", TYPICAL, "/origination-active-calls",
-             {"from-time": iso(day0), "to-time": iso(day0 + DAY - 1)}, ""),
-            ("origination-active-calls, largest, 1 day", LARGEST, "/origination-active-calls",
-             {"from-time": iso(day0), "to-time": iso(day0 + DAY - 1)}, ""),
-            ("outgoing-active-calls, typical", TYPICAL, "/outgoing-active-calls", {}, ""),
-        ]
+        post_live_snapshot(server.url, now)
+        tokens = api_tokens(now)
+        cases = api_cases()
         prefix = server.url + "/api/rest/customer/v1"
         for name, account, path, params, target in cases:
             query = {"account-id": account_uuid(account), **params}
-            p50, p99, client_p50, errors = report(prefix, tokens[account], path, query,
-                                                  args.requests)
+            [(p50, p99, client_p50, errors)] = report([prefix], tokens[account], path, query,
+                                                      args.requests)
             results.append((name, f"{p50:.1f}", f"{p99:.1f}", f"{client_p50:.1f}",
                             str(errors), target))
         first = cases[0]

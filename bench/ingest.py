@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -117,6 +118,16 @@ def ndjson_body(table: pa.Table) -> bytes:
     return b"\n".join(lines)
 
 
+def base_chunks(rows: int, chunk: int = 1_000_000) -> Iterator[tuple[int, pa.Table]]:
+    """The base store's CDRs in arrival order, 1M-row chunks, with the rows so far: every
+    store built from these holds the same rows."""
+    chunks = -(-rows // chunk)
+    for number, first in enumerate(range(0, rows, chunk)):
+        window = (30 * number // chunks, 30 * (number + 1) // chunks)
+        size = min(chunk, rows - first)
+        yield first + size, synthetic_cdrs(first + 1, size, window=window)
+
+
 def build_base(rows: int) -> Path:
     base = OUT / f"base-{rows}"
     db, done = base / "cdr.duckdb", base / "complete"
@@ -125,13 +136,10 @@ def build_base(rows: int) -> Path:
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir(parents=True)
     store = DuckDBStore(db)
-    chunk = 1_000_000
     started = time.perf_counter()
-    chunks = -(-rows // chunk)
-    for number, first in enumerate(range(0, rows, chunk)):
-        window = (30 * number // chunks, 30 * (number + 1) // chunks)  # arrival order
-        store.insert_cdrs(synthetic_cdrs(first + 1, min(chunk, rows - first), window=window))
-        print(f"  base store: {first + chunk:,} rows, {time.perf_counter() - started:.0f} s",
+    for done_rows, chunk in base_chunks(rows):
+        store.insert_cdrs(chunk)
+        print(f"  base store: {done_rows:,} rows, {time.perf_counter() - started:.0f} s",
               file=sys.stderr)
     store.compact()  # clustered, as the server's housekeeping keeps it
     store.close()
@@ -153,7 +161,8 @@ def working_copy(base: Path, name: str) -> Path:
     """A fresh copy of a built store under bench/out/<name>, for a run to change."""
     work = OUT / name
     shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(base, work, ignore=shutil.ignore_patterns("complete"))
+    # symlinks=True: a chdb directory links its tables to store/ by relative symlinks.
+    shutil.copytree(base, work, symlinks=True, ignore=shutil.ignore_patterns("complete"))
     return work
 
 
@@ -164,9 +173,13 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path):
+    """`callstats serve` on `data_dir` (metadata, and the DuckDB store unless `store`, a
+    CALLSTATS_STORE URL, names another)."""
+
+    def __init__(self, data_dir: Path, store: str = ""):
         self.port = free_port()
-        env = {**os.environ, "CALLSTATS_ADMIN_TOKEN": ADMIN, "CALLSTATS_LOG_LEVEL": "warning"}
+        env = {**os.environ, "CALLSTATS_ADMIN_TOKEN": ADMIN, "CALLSTATS_LOG_LEVEL": "warning",
+               "CALLSTATS_STORE": store}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "callstats.cli.main", "serve", "--port", str(self.port),
              "--data-dir", str(data_dir)], env=env, stderr=subprocess.DEVNULL)

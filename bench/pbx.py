@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -18,10 +17,35 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from customer_api import SECRET, build_api_base, iso  # noqa: E402
+from customer_api import SECRET, build_api_base, iso, percentiles  # noqa: E402
 from ingest import DAY, START, Server, working_copy  # noqa: E402
 
 from callstats.auth.tokens import mint_dynamic_token  # noqa: E402
+
+PBX_CLIENTS = ((2, "~0.87M"), (1, "~2.76M"))  # (customer_id, its CDRs)
+
+
+def pbx_runtimes(urls: list[str], client: int, endpoint: str, requests: int
+                 ) -> list[list[float]]:
+    """Per server, x-runtime (ms) of `requests` 30-day /{endpoint}/stats/ requests, each
+    with its own end_datetime; each request goes to every server in turn, the first
+    alternating (see customer_api.report)."""
+    token = mint_dynamic_token(SECRET, client, 86400, time.time())
+    runtimes: list[list[float]] = [[] for _ in urls]
+    https = [httpx.Client(base_url=url, timeout=300, headers={"Authorization": token})
+             for url in urls]
+    try:
+        for i in range(requests + 3):  # the first three warm up
+            params = {"start_datetime": iso(START), "end_datetime": iso(START + 30 * DAY - i)}
+            for k in range(len(urls)) if i % 2 == 0 else reversed(range(len(urls))):
+                answer = https[k].get(f"/client/@me/{endpoint}/stats/", params=params)
+                answer.raise_for_status()
+                if i >= 3:
+                    runtimes[k].append(float(answer.headers["x-runtime"]) * 1000)
+    finally:
+        for http in https:
+            http.close()
+    return runtimes
 
 
 def main() -> None:
@@ -34,22 +58,11 @@ def main() -> None:
     server = Server(work)
     rows = []
     try:
-        for client, cdrs in ((2, "~0.87M"), (1, "~2.76M")):
-            token = mint_dynamic_token(SECRET, client, 86400, time.time())
+        for client, cdrs in PBX_CLIENTS:
             for endpoint in ("calls", "cdr"):
-                runtimes = []
-                with httpx.Client(base_url=server.url, timeout=120,
-                                  headers={"Authorization": token}) as http:
-                    for i in range(args.requests + 3):  # the first three warm up
-                        params = {"start_datetime": iso(START),
-                                  "end_datetime": iso(START + 30 * DAY - i)}
-                        answer = http.get(f"/client/@me/{endpoint}/stats/", params=params)
-                        answer.raise_for_status()
-                        if i >= 3:
-                            runtimes.append(float(answer.headers["x-runtime"]) * 1000)
-                runtimes.sort()
+                [runtimes] = pbx_runtimes([server.url], client, endpoint, args.requests)
                 rows.append((f"/{endpoint}/stats/, client with {cdrs} CDRs, 30 days",
-                             statistics.median(runtimes), runtimes[int(len(runtimes) * .99) - 1]))
+                             *percentiles(runtimes)))
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
