@@ -16,9 +16,7 @@ from callstats.http.app import create_app
 from callstats.http.services import Services
 from callstats.metadata.store import MetadataStore
 from callstats.settings import Settings
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from store_kinds import STORE_KINDS, StoreUrls, clickhouse_http_server  # noqa: E402
+from tests.support.stores import STORE_KINDS, StoreUrls, clickhouse_http_server
 
 ADMIN_TOKEN = "test-admin-token"
 POSTGRES_URL = os.environ.get(

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 # Reuse the operator-side body helpers of tests/http (http_helpers: ndjson, ADMIN, …).
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "http"))
-
-from api_helpers import Api  # noqa: E402
-from store_kinds import StoreUrls  # noqa: E402
+from tests.support.api import Api
+from tests.support.stores import StoreUrls
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,9 @@ from email.utils import parsedate_to_datetime
 import jwt
 import orjson
 import pytest
-from api_helpers import LOGIN_FAILED, SECRET, UNAUTHORIZED, V1, Api
+
+from tests.support.api import SECRET, Api
+from tests.support.wire import LOGIN_FAILED, UNAUTHORIZED, V1
 
 NOW = 1_760_000_000
 LIFETIME = 7200

@@ -7,29 +7,33 @@ body byte for byte."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import api_data
-import api_reference as ref
 import pytest
-from api_data import ANCHORS, NOW
-from api_helpers import SECOND, TOO_MANY, V1, Api, dumps, iso, us
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
-from strategies import ZONES, filters, instants, mostly, time_text
 
-SENT_CDRS = api_data.cdrs(seed=7, count=2500)
-SENT_SNAPSHOTS = api_data.snapshots(seed=8)
-CDRS, SNAPSHOTS = api_data.stored(SENT_CDRS), api_data.stored(SENT_SNAPSHOTS)
-CDR_TIMES = sorted({c["time_start"] for c in CDRS})
-SNAPSHOT_TIMES = sorted({s["snapshot_timestamp"] for s in SNAPSHOTS})
-TEXTS = [t for t in api_data.TEXTS if t]
-INTS = sorted({0, 1, 2, 3, 44, 5, 30, 60, 600, 3600, -1, 5060, 8888}
-              | {c["duration"] for c in CDRS[:50]})
-DECIMALS = sorted({c.get("customer_price", Decimal(0)) for c in CDRS[:40]}
-                  | {c.get("vendor_price", Decimal(0)) for c in CDRS[:40]})
+from tests.support import api_data
+from tests.support import api_reference as ref
+from tests.support.api import Api
+from tests.support.api_data import ANCHORS, NOW
+from tests.support.differential import (
+    CDR_TIMES,
+    CDRS,
+    DECIMALS,
+    INTS,
+    SENT_CDRS,
+    SENT_SNAPSHOTS,
+    SNAPSHOT_TIMES,
+    SNAPSHOTS,
+    SPANS,
+    TEXTS,
+)
+from tests.support.strategies import ZONES, filters, instants, mostly, time_text
+from tests.support.times import SECOND, iso, us
+from tests.support.wire import TOO_MANY, V1, dumps
+
 CUSTOMER_OF = api_data.ACCOUNTS
 
 EXAMPLES = settings(max_examples=200, deadline=None,
@@ -169,8 +173,6 @@ def test_statistics_over_every_dst_change(world: World, zone: str, sampling: str
 
 snapshot_instant = instants(SNAPSHOT_TIMES, api_data.SNAPSHOT_ANCHORS + [NOW],
                             api_data.START, api_data.END, NOW)
-SPANS = {"minute": [3 * 3600, 60_000 * 60], "5minutes": [86400, 60_000 * 300],
-         "hour": [3 * 86400, 60_000 * 3600], "day": [30 * 86400, 60_000 * 86400]}
 
 
 @st.composite

@@ -8,13 +8,16 @@ import itertools
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import api_reference as ref
 import pytest
-from api_data import ANCHORS, NOW, TEXTS, stored
-from api_helpers import SECOND, TOO_MANY, V1, Api, dumps, iso
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import ZONES, filters
+
+from tests.support import api_reference as ref
+from tests.support.api import Api
+from tests.support.api_data import ANCHORS, NOW, TEXTS, stored
+from tests.support.strategies import ZONES, filters
+from tests.support.times import SECOND, iso
+from tests.support.wire import TOO_MANY, V1, dumps
 
 EXAMPLES = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -12,7 +12,10 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from api_helpers import SECOND, V1, Api, iso
+
+from tests.support.api import Api
+from tests.support.times import SECOND, iso
+from tests.support.wire import V1
 
 T0 = 1_718_000_040 // 60 * 60
 NOW = T0 + 3600

@@ -11,7 +11,10 @@ import uuid
 
 import orjson
 import pytest
-from api_helpers import SECOND, V1, Api, etag_of, iso
+
+from tests.support.api import Api
+from tests.support.times import SECOND, iso
+from tests.support.wire import V1, etag_of
 
 NOW = 1_750_000_000 // 60 * 60
 UUID = "c5c5c5c5-0000-4000-8000-0000000000c5"

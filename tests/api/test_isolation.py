@@ -15,16 +15,10 @@ from dataclasses import dataclass
 import jwt
 import orjson
 import pytest
-from api_helpers import (
-    FORBIDDEN,
-    LOGIN_FAILED,
-    SECOND,
-    UNAUTHORIZED,
-    V1,
-    Api,
-    invalid,
-    iso,
-)
+
+from tests.support.api import Api
+from tests.support.times import SECOND, iso
+from tests.support.wire import FORBIDDEN, LOGIN_FAILED, UNAUTHORIZED, V1, invalid
 
 NOW = 1_735_000_000
 A1, A2, B1 = 101, 102, 201

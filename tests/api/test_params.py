@@ -8,18 +8,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from api_helpers import (
-    SECOND,
-    TOO_MANY,
-    UNAUTHORIZED,
-    V1,
-    Api,
-    dumps,
-    invalid,
-    iso,
-    missing,
-    us,
-)
+
+from tests.support.api import Api
+from tests.support.times import SECOND, iso, us
+from tests.support.wire import TOO_MANY, UNAUTHORIZED, V1, dumps, invalid, missing
 
 NOW = us("2024-03-05T12:00:00Z") // SECOND
 UUID = "5e5e5e5e-0000-4000-8000-000000000001"

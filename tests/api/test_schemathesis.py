@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from api_helpers import SECOND, Api, us
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
+
+from tests.support.api import Api
+from tests.support.times import SECOND, us
 
 NOW = us("2024-06-10T12:00:00Z") // SECOND
 UUID = "7a7a7a7a-0000-4000-8000-000000000001"

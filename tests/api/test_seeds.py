@@ -10,7 +10,10 @@ from decimal import Decimal
 import jwt
 import orjson
 import pytest
-from api_helpers import SECOND, V1, Api, etag_of, iso, us
+
+from tests.support.api import Api
+from tests.support.times import SECOND, iso, us
+from tests.support.wire import V1, etag_of
 
 # The seeds' bodies exactly as sent (compact; each one's sha256 prefix is the seed's etag
 # and its length the seed's content-length, checked below).

@@ -26,10 +26,8 @@ import pytest
 import sqlalchemy as sa
 
 from callstats.metadata.store import MetadataStore, schema_version
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "http"))
-from http_helpers import ADMIN, NDJSON, cdr, envelope, ndjson  # noqa: E402
-from store_kinds import CLICKHOUSE_URL  # noqa: E402
+from tests.support.bodies import ADMIN, NDJSON, cdr, envelope, ndjson
+from tests.support.stores import CLICKHOUSE_URL
 
 ADMIN_TOKEN = "two-servers-admin-token"
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

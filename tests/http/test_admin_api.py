@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from http_helpers import ADMIN, NDJSON, cdr, envelope, ndjson
 
 from callstats.http.services import Services
 from callstats.metadata.passwords import verify_password
+from tests.support.bodies import ADMIN, NDJSON, cdr, envelope, ndjson
 
 pytestmark = pytest.mark.anyio
 JSON_TYPE = "application/json; charset=utf-8"

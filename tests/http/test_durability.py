@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from http_helpers import ADMIN, NDJSON, cdr, envelope, ndjson
+
+from tests.support.bodies import ADMIN, NDJSON, cdr, envelope, ndjson
 
 pytestmark = pytest.mark.slow
 TOKEN = "durability-admin-token"

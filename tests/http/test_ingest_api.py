@@ -9,8 +9,11 @@ from collections.abc import AsyncIterator, Callable
 import anyio
 import httpx
 import pytest
-import store_probe
-from http_helpers import (
+
+from callstats.http.services import Services
+from callstats.settings import Settings
+from tests.support import stores as store_probe
+from tests.support.bodies import (
     ADMIN,
     CSV,
     NDJSON,
@@ -22,10 +25,7 @@ from http_helpers import (
     ndjson,
     parquet_body,
 )
-from store_probe import cdr_value
-
-from callstats.http.services import Services
-from callstats.settings import Settings
+from tests.support.stores import cdr_value
 
 pytestmark = pytest.mark.anyio
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from http_helpers import ADMIN, NDJSON, cdr, ndjson
 
 from callstats.http.services import Services
+from tests.support.bodies import ADMIN, NDJSON, cdr, ndjson
 
 pytestmark = pytest.mark.anyio
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-# The data generators and helpers of the API and PBX suites (and what they import).
-TESTS = Path(__file__).resolve().parents[1]
-for _helpers in ("http", "api", "pbx"):
-    if str(TESTS / _helpers) not in sys.path:
-        sys.path.insert(0, str(TESTS / _helpers))
-
-from api_helpers import SECOND, Api  # noqa: E402
-from parity_helpers import Apps  # noqa: E402
-from store_kinds import STORE_KINDS, StoreUrls  # noqa: E402
+from tests.support.api import Api
+from tests.support.parity import Apps
+from tests.support.stores import STORE_KINDS, StoreUrls
+from tests.support.times import SECOND
 
 
 @pytest.fixture(scope="module")

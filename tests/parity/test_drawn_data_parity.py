@@ -12,19 +12,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-import api_data
 import pytest
-from api_data import ANCHORS, NOW, SNAPSHOT_ANCHORS
-from api_helpers import SECOND, V1
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
-from parity_helpers import Apps, Case, account_uuid, filter_params
-from pbx_helpers import DAY
-from pbx_helpers import path as pbx_path
-from strategies import ZONES, filters, instants, mostly, time_text
-from test_differential import DECIMALS, INTS, SPANS, TEXTS
-from test_pbx_differential import extension_params, time_param
-from test_pbx_differential import generate as generate_pbx_calls
 
 from callstats.reports.definitions import (
     ORIGINATION_ACTIVE_CALLS,
@@ -35,6 +25,16 @@ from callstats.reports.definitions import (
     Report,
 )
 from callstats.reports.params import SAMPLING, SERIES_SAMPLING
+from tests.support import api_data
+from tests.support.api_data import ANCHORS, NOW, SNAPSHOT_ANCHORS
+from tests.support.differential import DECIMALS, INTS, SPANS, TEXTS
+from tests.support.parity import Apps, Case, account_uuid, filter_params
+from tests.support.pbx import path as pbx_path
+from tests.support.pbx_data import extension_params, time_param
+from tests.support.pbx_data import generate as generate_pbx_calls
+from tests.support.strategies import ZONES, filters, instants, mostly, time_text
+from tests.support.times import DAY, SECOND
+from tests.support.wire import V1
 
 STATISTICS = (ORIGINATION_STATISTICS, TERMINATION_STATISTICS)
 SERIES = (ORIGINATION_ACTIVE_CALLS, TERMINATION_ACTIVE_CALLS)

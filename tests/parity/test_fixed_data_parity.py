@@ -16,18 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-import api_data
 import httpx
 import pytest
-from api_data import NOW, SNAPSHOT_ANCHORS
-from api_helpers import V1, iso, us
-from api_reference import FilterParam
-from parity_helpers import Apps, Case, account_uuid, filter_params
-from pbx_helpers import DAY, SECOND, spellings
-from pbx_helpers import path as pbx_path
-from test_pbx_differential import ACCOUNTS
-from test_pbx_differential import NOW as PBX_NOW
-from test_pbx_differential import generate as generate_pbx_calls
 
 from callstats.queries import Op
 from callstats.reports import definitions, pbx
@@ -53,6 +43,16 @@ from callstats.reports.params import (
     Role,
 )
 from callstats.reports.pbx import CALL_STATS, CDR_STATS
+from tests.support import api_data
+from tests.support.api_data import NOW, SNAPSHOT_ANCHORS
+from tests.support.api_reference import FilterParam
+from tests.support.parity import Apps, Case, account_uuid, filter_params
+from tests.support.pbx import path as pbx_path
+from tests.support.pbx_data import ACCOUNTS
+from tests.support.pbx_data import NOW as PBX_NOW
+from tests.support.pbx_data import generate as generate_pbx_calls
+from tests.support.times import DAY, SECOND, iso, spellings, us
+from tests.support.wire import V1
 
 STATISTICS = (ORIGINATION_STATISTICS, TERMINATION_STATISTICS)
 SERIES = (ORIGINATION_ACTIVE_CALLS, TERMINATION_ACTIVE_CALLS)

@@ -9,26 +9,12 @@ from collections.abc import Callable
 
 import orjson
 import pytest
-from pbx_helpers import (
-    DAY,
-    FORBIDDEN,
-    LIFETIME,
-    SECOND,
-    SECRET,
-    SECURITY_HEADERS,
-    UNAUTHORIZED,
-    PbxApi,
-    Scope,
-    dumps,
-    etag_of,
-    expected,
-    invalid,
-    path,
-    stored,
-    us,
-)
 
 from callstats.auth.tokens import mint_dynamic_token, mint_token
+from tests.support.api import SECRET
+from tests.support.pbx import LIFETIME, PbxApi, Scope, expected, path, stored
+from tests.support.times import DAY, SECOND, us
+from tests.support.wire import FORBIDDEN, SECURITY_HEADERS, UNAUTHORIZED, dumps, etag_of, invalid
 
 NOW = us("2024-07-01T12:00:00Z")
 A, B = 5, 6  # customers: A owns accounts 51 and 52, B owns 61

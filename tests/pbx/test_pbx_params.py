@@ -11,7 +11,10 @@ from collections.abc import Callable
 
 import orjson
 import pytest
-from pbx_helpers import DAY, SECOND, PbxApi, invalid, path, us
+
+from tests.support.pbx import PbxApi, path
+from tests.support.times import DAY, SECOND, us
+from tests.support.wire import invalid
 
 NOW = us("2024-05-02T06:00:00Z")  # the server clock
 T = us("2024-05-01T10:00:00Z")

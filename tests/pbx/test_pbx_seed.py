@@ -24,7 +24,10 @@ from collections.abc import Callable
 
 import orjson
 import pytest
-from pbx_helpers import CALL_KEYS, CDR_KEYS, SECOND, PbxApi, dumps, path, us
+
+from tests.support.pbx import CALL_KEYS, CDR_KEYS, PbxApi, path
+from tests.support.times import SECOND, us
+from tests.support.wire import dumps
 
 SEED = {  # seed 003's example body, as printed (key order and all)
     "in": {"busy": 0, "bridged_duration": 6142, "answered": 15, "not answered": 5,

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import duckdb
 import pyarrow as pa
 import pytest
-from sim_helpers import DAY, NOW
 
 from callstats.sim import IdSequence, TrafficModel, demo_world, history_tables
+from tests.support.sim import DAY, NOW
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ import pytest
 import typer
 import uvicorn
 from rich.console import Console
-from sim_helpers import DAY, NOW, free_port
 from typer.testing import CliRunner
 
 from callstats.cli import demo, simulate
@@ -22,6 +21,8 @@ from callstats.metadata.passwords import verify_password
 from callstats.settings import Settings
 from callstats.sim import demo_world
 from callstats.sim.demo_data import DemoSetup, prepare_demo
+from tests.support.sim import DAY, NOW
+from tests.support.stores import free_port
 
 ADMIN_TOKEN = "test-admin-token"  # tests/conftest.py's settings
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sim_helpers import NOW, free_port
 
 from callstats.http.app import create_app
 from callstats.http.services import Services
 from callstats.sim import IdSequence, LiveTraffic, TrafficModel, demo_world
 from callstats.sim.feed import Feeder, FeedRefused, admin_client, ensure_world, run_feed
+from tests.support.sim import NOW
+from tests.support.stores import free_port
 
 pytestmark = pytest.mark.anyio
 ADMIN_TOKEN = "test-admin-token"  # tests/conftest.py's settings

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pyarrow as pa
 import pytest
-from sim_helpers import DAY, NOW, rows
 
 from callstats.columns import CDR_COLUMNS
 from callstats.ingest.convert import arrow_schema
 from callstats.sim import IdSequence, TrafficModel, history_tables
 from callstats.stores.duckdb_store import DuckDBStore
+from tests.support.sim import DAY, NOW, rows
 
 
 def one_day(model: TrafficModel, seed: int) -> pa.Table:

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 import pytest
-from sim_helpers import DAY, MAX_BODY, NOW, ndjson
 
 from callstats.columns import ACTIVE_CALL_KEYS
 from callstats.ingest.batches import Format, parse_cdrs, parse_snapshots
 from callstats.sim import IdSequence, LiveTraffic, Tick, TrafficModel, history_tables
+from tests.support.bodies import ndjson
+from tests.support.sim import DAY, MAX_BODY, NOW
 
 WATCHED_MINUTES = 90
 DRAIN_SECONDS = 4 * 3600  # longer than any call lasts

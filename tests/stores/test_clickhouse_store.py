@@ -11,7 +11,6 @@ from pathlib import Path
 import orjson
 import pyarrow as pa
 import pytest
-from store_kinds import HTTP_KIND, STORE_KINDS, StoreUrls
 
 from callstats.ingest.batches import Format, parse_cdrs, parse_snapshots
 from callstats.queries import (
@@ -25,6 +24,7 @@ from callstats.stores import clickhouse_store
 from callstats.stores.base import InsertResult, StoreError, open_store
 from callstats.stores.clickhouse_store import ClickHouseStore, Layout
 from callstats.stores.clickhouse_transport import ChdbTransport, parse_url
+from tests.support.stores import HTTP_KIND, STORE_KINDS, StoreUrls
 
 LIMIT = 1 << 20
 DAY_US = 86_400_000_000

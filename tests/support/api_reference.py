@@ -16,9 +16,9 @@ from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-SECOND = 1_000_000
+from tests.support.times import EPOCH, SECOND
+
 MAX_POINTS = 50_000
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # --- the params of each report (SPEC 4.3–4.5), as the spec lists them --------------------
 

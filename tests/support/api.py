@@ -1,5 +1,5 @@
 """The customer API under test: the real app in-process (httpx.ASGITransport over
-`create_app(services=Services.open(settings, clock=…))`), a real DuckDB store and SQLite
+`create_app(services=Services.open(settings, clock=…))`), a real store and SQLite
 metadata, data and tenants put in through the admin API.
 
 `Api` drives the async app from a private event loop so hypothesis tests and module-scoped
@@ -9,45 +9,24 @@ datasets can be plain synchronous code.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import jwt
-import orjson
-from http_helpers import ADMIN, NDJSON, ndjson
 
 from callstats.http.app import create_app
 from callstats.http.services import Services
 from callstats.settings import Settings
+from tests.support.bodies import ADMIN, NDJSON, ndjson
+from tests.support.times import iso
 
-V1 = "/api/rest/customer/v1"
 ADMIN_TOKEN = "test-admin-token"
 SECRET = "api-test-secret-" + "z" * 32
-SECOND = 1_000_000
 PEER = "127.0.0.1"
-
-UNAUTHORIZED = b'{"errors":[{"title":"Unauthorized","code":"401","status":"401"}]}'
-LOGIN_FAILED = (b'{"errors":[{"title":"Authentication failed","detail":"Incorrect login or '
-                b'password.","code":"401","status":"401"}]}')
-FORBIDDEN = b'{"error":"forbidden"}'
-TOO_MANY = (b'{"error":"too many points (max 50000): use a coarser sampling or a shorter '
-            b'range"}')
-
-
-def invalid(param: str) -> bytes:
-    return b'{"error":"invalid value %s"}' % param.encode()
-
-
-def missing(*params: str) -> bytes:
-    return b'{"error":"missing required param(s) %s"}' % ", ".join(params).encode()
-
-
-def etag_of(body: bytes) -> str:
-    return f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
+TIME_KEYS = ("time_start", "time_connect", "time_end", "snapshot_timestamp", "start_time",
+             "connect_time")
 
 
 class Clock:
@@ -154,40 +133,10 @@ class Api:
 def wire(value: object) -> object:
     """Test data (µs ints under *time* keys, Decimals) in the ingestion's JSON spelling."""
     if isinstance(value, dict):
-        return {k: (iso(v) if isinstance(v, int) and _is_time_key(k) else wire(v))
+        return {k: (iso(v) if isinstance(v, int) and k in TIME_KEYS else wire(v))
                 for k, v in value.items()}
     if isinstance(value, list):
         return [wire(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
     return value
-
-
-def _is_time_key(key: str) -> bool:
-    return key in ("time_start", "time_connect", "time_end", "snapshot_timestamp",
-                   "start_time", "connect_time")
-
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def utc(micros: int) -> datetime:
-    return EPOCH + timedelta(microseconds=micros)
-
-
-def iso(micros: int) -> str:
-    """RFC 3339 UTC with microseconds."""
-    return utc(micros).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def us(text: str) -> int:
-    """Unix µs of an ISO time with an offset (test-side, via datetime)."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    delta = moment - EPOCH
-    return (delta.days * 86400 + delta.seconds) * SECOND + delta.microseconds
-
-
-def dumps(body: object) -> bytes:
-    return orjson.dumps(body)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from api_helpers import SECOND, utc
-from api_reference import FilterParam
 from hypothesis import strategies as st
+
+from tests.support.api_reference import FilterParam
+from tests.support.times import SECOND, utc
 
 ZONES = [None, "UTC", "Europe/Berlin", "Asia/Kolkata", "America/New_York"]
 OFFSET_MINUTES = [0, 0, 330, -240, 120, -570, 60]

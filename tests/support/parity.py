@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import httpx
-from api_helpers import ADMIN_TOKEN, SECOND, Api, wire
-from api_reference import FilterParam
-from http_helpers import ADMIN, NDJSON, ndjson
 
 from callstats.reports.definitions import Report
 from callstats.reports.params import BOOLEAN, DECIMAL, INTEGER, TEXT, Role
+from tests.support.api import ADMIN_TOKEN, Api, wire
+from tests.support.api_reference import FilterParam
+from tests.support.bodies import ADMIN, NDJSON, ndjson
+from tests.support.times import SECOND
 
 COMPARED_HEADERS = ("content-type", "etag")
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import socket
-
 import duckdb
-import orjson
 
 # Thursday 2025-10-09 08:53:20 UTC: a weekday morning in Europe.
 NOW = 1_760_000_000.0
@@ -15,13 +12,3 @@ MAX_BODY = 64 * 1024 * 1024
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
     return con.execute(sql).fetchall()
-
-
-def ndjson(records: list[dict]) -> bytes:
-    return b"".join(orjson.dumps(r) + b"\n" for r in records)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from api_helpers import SECOND, us
+from tests.support.times import SECOND, us
 
 # Customer 1 owns accounts 11 and 12, customer 2 owns account 21.
 ACCOUNTS = {11: 1, 12: 1, 21: 2}
