@@ -12,12 +12,21 @@ from enum import Enum
 
 
 class Op(Enum):
+    """Every filter operation any endpoint offers (SPEC 4.2 suffixes, SPEC 9.1 JSON:API
+    operators). A filter never matches a row whose column is NULL, whatever the op."""
+
     EQ = "eq"
-    STARTS_WITH = "starts-with"
-    ENDS_WITH = "ends-with"
-    CONTAINS = "contains"  # case-insensitive, both sides lower-cased
-    GT = "gt"
-    LT = "lt"
+    NOT_EQ = "not_eq"
+    GT = "gt"  # strict
+    GTEQ = "gteq"
+    LT = "lt"  # strict
+    LTEQ = "lteq"
+    IN = "in"  # value: a tuple of values
+    NOT_IN = "not_in"  # value: a tuple of values
+    STARTS_WITH = "starts-with"  # case-sensitive, literal
+    ENDS_WITH = "ends-with"  # case-sensitive, literal
+    CONTAINS = "contains"  # case-insensitive (Python's str.lower on both sides), literal
+    CONTAINS_ANY = "cont_any"  # value: a tuple; CONTAINS for any of them
     IS_NULL = "is-null"  # value: True (IS NULL) or False (IS NOT NULL)
 
 
