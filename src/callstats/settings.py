@@ -75,6 +75,11 @@ class Settings(BaseSettings):
         "new CDRs into the table clustered by account and time; ClickHouse: delete the calls "
         "of superseded snapshot versions); 0 turns it off.",
     )
+    query_timeout: float = Field(
+        30.0, ge=0,
+        description="Seconds a report query may run before it is stopped and answered 503 "
+        "`query timed out` (DuckDB: interrupted; ClickHouse: max_execution_time); 0: no limit.",
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
 
     def store_url(self) -> str:
@@ -84,7 +89,8 @@ class Settings(BaseSettings):
         from callstats.stores.base import open_store
 
         return open_store(self.store_url(), retention_days=self.retention_days,
-                          cluster=self.clickhouse_cluster)
+                          cluster=self.clickhouse_cluster,
+                          query_timeout=self.query_timeout or None)
 
     def metadata_database_url(self) -> str:
         return self.metadata_url or f"sqlite:///{(self.data_dir / 'metadata.sqlite').resolve()}"

@@ -22,12 +22,13 @@ NOW = T0 + 3600
 VALUES: list[str | None] = [
     "100%", "1005", "100", "10_5", "1x5", "a\\b", "a\\\\b", "ab", "it's", 'say "hi"',
     "'; DROP TABLE cdrs; --", "xÄBy", "äbc", "ÄB", "Straße", None, "%", "_", "\\", "",
-    "ÉCOLE", "école",
+    "ÉCOLE", "école", "İstanbul", "ΟΔΟΣ", "Straße ǅ",
 ]
 QUERIES = ["100%", "%", "_", "10_5", "\\", "a\\b", "a\\\\b", "'", "it's", '"', 'say "hi"',
            "'; DROP TABLE cdrs; --", "ÄB", "äb", "äB", "xÄBy", "ß", "Straße", "100", "1", "5",
            "x", "*", "?", ".", "[a-z]", "a%b", "%%", "\\%", "\\_", "école", "ÉCOLE", "É",
-           "' OR '1'='1", "%'; --"]
+           "' OR '1'='1", "%'; --",
+           "istanbul", "i̇stanbul", "İSTANBUL", "οδοσ", "οδος", "ǆ", "STRASSE"]
 ACCOUNT = 1
 UUID = "0f0f0f0f-1111-4222-8333-444455556666"
 

@@ -23,7 +23,7 @@ from callstats.queries import (
 from callstats.stores import clickhouse_store
 from callstats.stores.base import InsertResult, StoreError, open_store
 from callstats.stores.clickhouse_store import ClickHouseStore, Layout
-from callstats.stores.clickhouse_transport import ChdbTransport, parse_url
+from callstats.stores.clickhouse_transport import ChdbTransport, Transport, parse_url
 from tests.support.stores import HTTP_KIND, STORE_KINDS, StoreUrls
 
 LIMIT = 1 << 20
@@ -61,7 +61,8 @@ def _day_totals(store: ClickHouseStore) -> list[tuple[int, int]]:
 
 
 def test_a_new_database_is_made_at_the_newest_schema(store: ClickHouseStore) -> None:
-    assert store.schema_version == clickhouse_store.SCHEMA_VERSION == 1
+    newest = len(clickhouse_store.MIGRATIONS)
+    assert store.schema_version == clickhouse_store.SCHEMA_VERSION == newest
     keys = store.db.rows(
         "SELECT name, partition_key, sorting_key, engine FROM system.tables "
         "WHERE database = {d:String} ORDER BY name", {"d": store.layout.database})
@@ -76,20 +77,23 @@ def test_reopening_and_upgrading_apply_only_new_steps(url: str) -> None:
     ClickHouseStore(url).close()
     steps: list[str] = []
 
-    def add_table(layout: Layout) -> list[str]:
-        steps.append("v2")
-        return layout.create("extra", "x Int64", "x")
+    newest = len(clickhouse_store.MIGRATIONS)
+
+    def add_table(db: Transport, layout: Layout) -> None:
+        steps.append("next")
+        for statement in layout.create("extra", "x Int64", "x"):
+            db.command(statement)
 
     migrations = (*clickhouse_store.MIGRATIONS, add_table)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(clickhouse_store, "MIGRATIONS", migrations)
         store = ClickHouseStore(url)
-        assert store.schema_version == 2 and steps == ["v2"]
+        assert store.schema_version == newest + 1 and steps == ["next"]
         store.close()
-        ClickHouseStore(url).close()  # already at 2: nothing runs again
-    assert steps == ["v2"]
+        ClickHouseStore(url).close()  # already at the newest: nothing runs again
+    assert steps == ["next"]
     with pytest.raises(StoreError, match="newer than this callstats"):
-        ClickHouseStore(url)  # version 2 data, this code knows 1
+        ClickHouseStore(url)  # data one version ahead of this code
 
 
 def test_ids_are_stored_once_before_and_after_merges(store: ClickHouseStore) -> None:
@@ -190,7 +194,7 @@ def test_one_chdb_directory_per_process(store: ClickHouseStore, tmp_path: Path) 
 
 def test_the_cluster_variant_replicates_and_distributes() -> None:
     layout = Layout("stats", cluster="main", retention_days=90)
-    statements = clickhouse_store._create_tables(layout)
+    statements = clickhouse_store._table_ddl(layout)
     cdrs_local, cdrs = statements[0], statements[1]
     assert cdrs_local.startswith("CREATE TABLE IF NOT EXISTS stats.cdrs_local ON CLUSTER main")
     assert "ENGINE = ReplicatedMergeTree" in cdrs_local
@@ -200,5 +204,5 @@ def test_the_cluster_variant_replicates_and_distributes() -> None:
                     "stats.cdrs_local ENGINE = Distributed(main, stats, cdrs_local, "
                     "cityHash64(customer_acc_id))")
     assert len(statements) == 6
-    single = clickhouse_store._create_tables(Layout("stats"))
+    single = clickhouse_store._table_ddl(Layout("stats"))
     assert len(single) == 3 and not any("CLUSTER" in s or "TTL" in s for s in single)

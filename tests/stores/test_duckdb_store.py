@@ -68,7 +68,8 @@ def test_insert_counts_and_stores_every_column(store: DuckDBStore) -> None:
     )
     assert store.insert_cdrs(table) == InsertResult(received=2, inserted=2, duplicates=0)
     assert store.count_cdrs() == 2
-    [row] = _rows(store, "SELECT * FROM cdr_rows WHERE id = 1")
+    names = ", ".join(c.name for c in CDR_COLUMNS)
+    [row] = _rows(store, f"SELECT {names} FROM cdr_rows WHERE id = 1")
     stored = dict(zip([c.name for c in CDR_COLUMNS], row, strict=True))
     assert stored["time_start"] == datetime(2024, 3, 1, 10, 0, 0, 123456)  # UTC wall time
     assert stored["customer_price"] == Decimal("123456789012.123456")

@@ -15,8 +15,9 @@ def utc(micros: int) -> datetime:
 
 
 def iso(micros: int) -> str:
-    """RFC 3339 UTC with microseconds."""
-    return utc(micros).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """RFC 3339 UTC with microseconds (four-digit years, also before 1000)."""
+    moment = utc(micros)
+    return f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%S.%fZ")
 
 
 def us(text: str) -> int:

@@ -56,8 +56,10 @@ def create_app(
     install_error_handlers(app)
     app.include_router(ops.router)
     app.include_router(admin.router)
-    app.include_router(customer_api.router)
-    app.include_router(pbx_api.router)
-    app.add_middleware(CustomerHeaders)
+    app.include_router(customer_api.router())
+    app.include_router(pbx_api.router())
+    # Outermost last: the SPEC 4.6 headers go on every customer response, also on the 500
+    # that RequestLog answers for a fault of ours.
     app.add_middleware(RequestLog, metrics=app.state.metrics)
+    app.add_middleware(CustomerHeaders)
     return app

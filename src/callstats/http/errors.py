@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -11,7 +13,9 @@ from callstats.http.jsonbody import json_response
 from callstats.ingest.batches import BatchRejected, BodyTooLarge
 from callstats.metadata.store import Conflict, InvalidValue, MissingReference
 from callstats.reports.params import BadParams
-from callstats.stores.base import StoreError
+from callstats.stores.base import QueryTimeout, StoreError
+
+log = logging.getLogger("callstats.errors")
 
 
 class ApiError(Exception):
@@ -37,9 +41,14 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Conflict, handler(409, lambda e: {"error": str(e)}))
     app.add_exception_handler(MissingReference, handler(422, lambda e: {"error": str(e)}))
     app.add_exception_handler(InvalidValue, handler(422, lambda e: {"error": str(e)}))
-    app.add_exception_handler(
-        StoreError, handler(503, lambda e: {"error": f"store unavailable: {e}"})
-    )
+    async def store_error(request: Request, exc: Exception) -> Response:
+        # The engine's text is for the operator's log, never for the client.
+        log.warning("store failure on %s: %s", request.url.path, exc)
+        if isinstance(exc, QueryTimeout):
+            return json_response({"error": "query timed out"}, 503)
+        return json_response({"error": "store unavailable"}, 503)
+
+    app.add_exception_handler(StoreError, store_error)
     app.add_exception_handler(RequestValidationError, handler(422, _validation_body))
 
     async def api_error(request: Request, exc: Exception) -> Response:

@@ -59,14 +59,14 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_wrapped)
         except Exception:
-            # Our own fault. Answer here, so even a 500 carries the request id and is JSON;
-            # the error still propagates to be logged with its traceback.
+            # Our own fault: its details go to this log with the traceback, never to the
+            # client, who gets a JSON 500 with the request id.
+            log.exception("internal error (request %s, route %s)", request_id, _route_of(scope))
             if not started_response:
                 await send_wrapped({"type": "http.response.start", "status": 500,
                                     "headers": [(b"content-type", JSON_TYPE.encode()),
                                                 (b"content-length", b"%d" % len(_ERROR_500))]})
                 await send_wrapped({"type": "http.response.body", "body": _ERROR_500})
-            raise
         finally:
             runtime = time.perf_counter() - started
             route = _route_of(scope)

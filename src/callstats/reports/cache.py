@@ -10,6 +10,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
+from callstats.reports.context import ReportContext
+from callstats.reports.definitions import CacheScope, Report
+from callstats.reports.params import Role
+
 
 class ResultCache:
     def __init__(self, size: int = 4096):
@@ -36,3 +40,24 @@ class ResultCache:
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
         return body
+
+
+def cache_key(report: Report, ctx: ReportContext, variant: str) -> Hashable | None:
+    """The key of a report answer, or None when it must not be cached: the report's data
+    has no version the store can promise (other writers), or the answer may depend on the
+    clock (no to-time, or a from-time in the future). `variant`: the body's format."""
+    parsed = ctx.parsed
+    if report.cache is CacheScope.NONE or not parsed.has(Role.TO):
+        return None
+    from_us = parsed.time(Role.FROM)
+    if from_us is None or from_us > ctx.now_us:
+        return None
+    if report.cache is CacheScope.SNAPSHOTS:
+        scope = "snapshots"
+    else:
+        scope = ctx.require_side().account_column
+    version = ctx.store.data_version(scope, ctx.account_id)
+    if version is None:
+        return None
+    values = tuple(sorted((k, str(v)) for k, v in parsed.values.items()))
+    return (report.path, ctx.account_id, version, values, variant)

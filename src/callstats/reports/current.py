@@ -8,18 +8,18 @@ from decimal import Decimal
 from callstats.columns import ACTIVE_CALL_KEYS
 from callstats.queries import CurrentCallsQuery
 from callstats.reports import numbers
-from callstats.reports.params import Parsed
-from callstats.stores.base import Store
+from callstats.reports.context import Body, ReportContext
 
 TIME_KEYS = {"snapshot_timestamp", "start_time", "connect_time"}
 SECOND = 1_000_000
 
 
-def run(store: Store, parsed: Parsed, account_id: int, now_us: int, max_age_s: int) -> dict:
-    query = CurrentCallsQuery(account_id, now_us - max_age_s * SECOND,
-                              now_us + max_age_s * SECOND, parsed.filters)
+def run(ctx: ReportContext) -> Body:
+    max_age = ctx.snapshot_max_age * SECOND
+    query = CurrentCallsQuery(ctx.account_id, ctx.now_us - max_age, ctx.now_us + max_age,
+                              ctx.parsed.filters)
     calls = [dict(zip(ACTIVE_CALL_KEYS, map(_spell, ACTIVE_CALL_KEYS, row), strict=True))
-             for row in store.current_calls(query)]
+             for row in ctx.store.current_calls(query)]
     return {"data": calls, "rows": len(calls)}
 
 

@@ -1,11 +1,16 @@
-"""Every customer report's params, in the order SPEC 4.3–4.5 lists them (that order decides
-which invalid param is named first). Origination and termination share one builder."""
+"""Every report, declared once: its path, params (in the order the SPEC lists them, which
+decides which invalid param is named first), kind, response schema, cache scope, runner and
+formats. Routing, OpenAPI and caching read these fields; nothing is inferred from a path.
+Origination and termination share one builder."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from callstats.queries import ORIGINATION, TERMINATION, Op, Side
+from callstats.reports import concurrent, current, pbx, schemas, traffic
+from callstats.reports.context import Runner
 from callstats.reports.params import (
     BOOLEAN,
     DECIMAL,
@@ -47,12 +52,34 @@ def _cdr_filters(side: Side) -> tuple[Param, ...]:
     return common + compare_filters("vendor-price", "vendor_price", DECIMAL)
 
 
+class ReportKind(Enum):
+    STATISTICS = "statistics"  # exact sums per time bucket that has data, with totals
+    SERIES = "series"  # one point per bucket of the range, zero-filled
+    LIST = "list"  # items, e.g. calls in progress
+    SUMMARY = "summary"  # counts without buckets (PBX)
+
+
+class CacheScope(Enum):
+    """What data an answer depends on, so a cached body is dropped when it changes."""
+
+    NONE = "none"  # not cached
+    ACCOUNT_CDRS = "account-cdrs"  # the CDRs of the account on the report's side
+    SNAPSHOTS = "snapshots"  # active-call snapshots
+
+
 @dataclass(frozen=True)
 class Report:
     path: str
     summary: str
     params: tuple[Param, ...]
+    kind: ReportKind
+    run: Runner
+    schema: schemas.Schema  # the 200 body
     side: Side | None = None
+    cache: CacheScope = CacheScope.NONE
+    csv: bool = False  # `Accept: text/csv` gives the data arrays as CSV
+    # Path parameters (OpenAPI parameter objects) a route adds before the query params.
+    path_params: tuple[dict[str, object], ...] = ()
 
 
 def traffic_report(side: Side) -> Report:
@@ -62,7 +89,8 @@ def traffic_report(side: Side) -> Report:
         f"/{side.name}-statistics",
         f"{side.name.capitalize()} traffic statistics per time bucket",
         (ACCOUNT, FROM_TIME, sampling, TO_TIME, *_cdr_filters(side), TIME_ZONE),
-        side,
+        ReportKind.STATISTICS, traffic.run, schemas.TRAFFIC, side,
+        cache=CacheScope.ACCOUNT_CDRS, csv=True,
     )
 
 
@@ -73,7 +101,8 @@ def concurrent_report(side: Side) -> Report:
         f"/{side.name}-active-calls",
         f"Peak concurrent {side.name} calls per time bucket, from active-call snapshots",
         (ACCOUNT, FROM_TIME, TO_TIME, *_cdr_filters(side), sampling, TIME_ZONE),
-        side,
+        ReportKind.SERIES, concurrent.run, schemas.CONCURRENT, side,
+        cache=CacheScope.SNAPSHOTS, csv=True,
     )
 
 
@@ -95,9 +124,25 @@ OUTGOING_ACTIVE_CALLS = Report(
           for prefix in _CURRENT_TEXT
           for param in text_filters(prefix, prefix.replace("-", "_")) if param.op is op),
     ),
+    ReportKind.LIST, current.run, schemas.CURRENT_CALLS,
 )
 
 ORIGINATION_STATISTICS = traffic_report(ORIGINATION)
 TERMINATION_STATISTICS = traffic_report(TERMINATION)
 ORIGINATION_ACTIVE_CALLS = concurrent_report(ORIGINATION)
 TERMINATION_ACTIVE_CALLS = concurrent_report(TERMINATION)
+# The customer API v1 reports (SPEC 4.3–4.5), routed under /api/rest/customer/v1.
+CUSTOMER_REPORTS = (ORIGINATION_STATISTICS, TERMINATION_STATISTICS, ORIGINATION_ACTIVE_CALLS,
+                    TERMINATION_ACTIVE_CALLS, OUTGOING_ACTIVE_CALLS)
+
+# The PBX summaries (SPEC 5), routed at the server root.
+CLIENT_ID = {"name": "client_id", "in": "path", "required": True,
+             "description": "The token's customer id, or @me", "schema": {"type": "string"}}
+CALL_STATS = Report("/client/{client_id}/calls/stats/",
+                    "PBX summary counting calls (CDRs grouped by local_tag)", pbx.PBX_PARAMS,
+                    ReportKind.SUMMARY, pbx.calls, schemas.pbx_summary(pbx.CALL_KEYS),
+                    path_params=(CLIENT_ID,))
+CDR_STATS = Report("/client/{client_id}/cdr/stats/", "PBX summary counting every CDR",
+                   pbx.PBX_PARAMS, ReportKind.SUMMARY, pbx.cdrs,
+                   schemas.pbx_summary(pbx.PBX_COUNTS), path_params=(CLIENT_ID,))
+PBX_REPORTS = (CALL_STATS, CDR_STATS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from zoneinfo import ZoneInfo
@@ -165,21 +165,56 @@ def _doc(column: str, op: Op) -> str:
 
 @dataclass(frozen=True)
 class Parsed:
+    """A request's params, read through their roles (never their wire names): the
+    account resolved within the caller's tenancy, times in µs, the zone, the filters."""
+
     values: dict[str, object]  # by param name, present params only (+ defaults)
     filters: tuple[Filter, ...]
+    roles: dict[Role, object] = field(default_factory=dict)  # non-filter params by role
 
-    def get(self, name: str, default: object = None) -> object:
-        return self.values.get(name, default)
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+    def time(self, role: Role) -> int | None:
+        """A time param (FROM, TO) in unix µs, None when absent."""
+        value = self.roles.get(role)
+        assert value is None or isinstance(value, int)
+        return value
+
+    def text(self, role: Role) -> str | None:
+        value = self.roles.get(role)
+        assert value is None or isinstance(value, str)
+        return value
+
+    def zone(self) -> ZoneInfo | None:
+        value = self.roles.get(Role.TIME_ZONE)
+        assert value is None or isinstance(value, ZoneInfo)
+        return value
+
+    def account_id(self) -> int:
+        """The account the request names, as its tenancy check resolved it."""
+        value = self.roles[Role.ACCOUNT]
+        assert isinstance(value, int)
+        return value
+
+    def ints(self, role: Role) -> tuple[int, ...] | None:
+        value = self.roles.get(role)
+        assert value is None or isinstance(value, tuple)
+        return value
+
+
+Check = Callable[[object], object]
 
 
 def parse_params(
     params: Sequence[Param],
     query: Mapping[str, list[str]],
-    checks: Mapping[str, Callable[[object], object]] | None = None,
+    checks: Mapping[Role, Check] | None = None,
 ) -> Parsed:
     """Read a query string against a param table, with SPEC 4.2's error precedence:
     every missing required param (in table order), then the first invalid one. `checks`
-    add meaning beyond syntax (an account the caller may use), raising ValueError."""
+    add meaning beyond syntax by role (the account must be one the caller may use; the
+    check returns what the role stands for, e.g. the account id), raising ValueError."""
     checks = checks or {}
     present: dict[str, list[str]] = {}
     for param in params:
@@ -194,22 +229,26 @@ def parse_params(
     if missing:
         raise BadParams(f"missing required param(s) {', '.join(missing)}")
     values: dict[str, object] = {}
+    roles: dict[Role, object] = {}
     filters: list[Filter] = []
     for param in params:
         raw = present.get(param.name)
         if raw is None:
             if param.default is not None:
-                values[param.name] = param.default
+                values[param.name] = roles[param.role] = param.default
             continue
         if len(raw) != 1:
             raise BadParams(f"invalid value {param.name}")
         try:
             value = param.type.parse(raw[0])
-            if param.name in checks:
-                value = checks[param.name](value)
+            if param.role in checks:
+                value = checks[param.role](value)
         except ValueError:
             raise BadParams(f"invalid value {param.name}") from None
         values[param.name] = value
-        if param.role is Role.FILTER and param.column:
+        if param.role is Role.FILTER:
+            assert param.column is not None, param.name
             filters.append(Filter(param.column, param.op, value))
-    return Parsed(values, tuple(filters))
+        else:
+            roles[param.role] = value
+    return Parsed(values, tuple(filters), roles)

@@ -4,9 +4,8 @@ counts calls (CDRs grouped by local_tag), each for both directions."""
 from __future__ import annotations
 
 from callstats.queries import PBX_COUNTS, PbxQuery
-from callstats.reports.definitions import Report
-from callstats.reports.params import INTEGER_LIST, TIME, Param, Parsed, Role
-from callstats.stores.base import Store
+from callstats.reports.context import Body, ReportContext
+from callstats.reports.params import INTEGER_LIST, TIME, Param, Role
 
 DAY_US = 86_400 * 1_000_000
 CALL_KEYS = PBX_COUNTS[:9]  # calls have no diverted / answered elsewhere counts
@@ -19,25 +18,34 @@ PBX_PARAMS = (
           repeatable=True, doc="Only these extensions: repeat the param, use "
           "extension_id[]=, or separate ids with commas"),
 )
-CALL_STATS = Report("/client/{client_id}/calls/stats/",
-                    "PBX summary counting calls (CDRs grouped by local_tag)", PBX_PARAMS)
-CDR_STATS = Report("/client/{client_id}/cdr/stats/", "PBX summary counting every CDR",
-                   PBX_PARAMS)
 
 
-def run(store: Store, parsed: Parsed, customer_id: int, account_ids: frozenset[int],
-        per_call: bool, now_us: int) -> dict[str, dict[str, int]]:
-    to_us = int(parsed.get("end_datetime", now_us))  # type: ignore[arg-type]
-    from_us = int(parsed.get("start_datetime", to_us - DAY_US))  # type: ignore[arg-type]
-    extensions = parsed.get("extension_id")
+def window(ctx: ReportContext) -> tuple[int, int]:
+    """[start, end) in µs: end defaults to now, start to end − 24 h."""
+    end = ctx.parsed.time(Role.TO)
+    end = ctx.now_us if end is None else end
+    start = ctx.parsed.time(Role.FROM)
+    return (end - DAY_US if start is None else start), end
+
+
+def summary(ctx: ReportContext, per_call: bool) -> Body:
+    from_us, to_us = window(ctx)
     keys = CALL_KEYS if per_call else PBX_COUNTS
-    body = {}
+    body: Body = {}
     for direction in ("in", "out"):
         if from_us >= to_us:
             counts = dict.fromkeys(keys, 0)
         else:
-            counts = store.pbx_counts(PbxQuery(
-                customer_id, direction, from_us, to_us, tuple(sorted(account_ids)),
-                extensions if isinstance(extensions, tuple) else None, per_call))
+            counts = ctx.store.pbx_counts(PbxQuery(
+                ctx.customer_id, direction, from_us, to_us, tuple(sorted(ctx.account_ids)),
+                ctx.parsed.ints(Role.EXTENSIONS), per_call))
         body[direction] = {key: counts[key] for key in keys}
     return body
+
+
+def calls(ctx: ReportContext) -> Body:
+    return summary(ctx, per_call=True)
+
+
+def cdrs(ctx: ReportContext) -> Body:
+    return summary(ctx, per_call=False)

@@ -5,24 +5,24 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from callstats.queries import Side, TrafficQuery, TrafficRow
+from callstats.queries import TrafficQuery, TrafficRow
 from callstats.reports import numbers
 from callstats.reports.buckets import bucket_start, buckets_for, zoned_range
-from callstats.reports.params import Parsed
-from callstats.stores.base import Store
+from callstats.reports.context import Body, ReportContext
+from callstats.reports.params import Role
 
 METRICS = ("total_calls", "successful_calls", "failed_calls", "total_duration", "acd", "asr",
            "total_price")
 
 
-def run(store: Store, side: Side, parsed: Parsed, account_id: int, now_us: int) -> dict:
-    from_us = int(parsed.get("from-time"))  # type: ignore[arg-type]
-    to_us = int(parsed.get("to-time", now_us))  # type: ignore[arg-type]
-    if from_us > to_us or from_us > now_us:
+def run(ctx: ReportContext) -> Body:
+    parsed, store = ctx.parsed, ctx.store
+    window = ctx.window()
+    if window is None:
         return body([])
-    sampling = str(parsed.get("sampling"))
-    zone = parsed.get("time-zone")
-    assert zone is None or isinstance(zone, ZoneInfo)
+    from_us, to_us = window
+    sampling = parsed.text(Role.SAMPLING) or "minute"
+    zone = parsed.zone()
     from_us, to_us = zoned_range(sampling, zone, from_us, to_us)
     if zone is not None:
         # Offsets are needed only where CDRs exist: a request spanning millennia must not
@@ -33,7 +33,7 @@ def run(store: Store, side: Side, parsed: Parsed, account_id: int, now_us: int) 
         from_us, to_us = max(from_us, span[0]), min(to_us, span[1])
     if from_us > to_us:
         return body([])
-    query = TrafficQuery(side, account_id, from_us, to_us,
+    query = TrafficQuery(ctx.require_side(), ctx.account_id, from_us, to_us,
                          buckets_for(sampling, zone, from_us, to_us), parsed.filters)
     return body(merge(store.traffic(query), sampling, zone))
 
@@ -44,19 +44,17 @@ Sums = tuple[int, int, int, int, int]  # t, total, successful, seconds, price (m
 def merge(rows: list[TrafficRow], sampling: str, zone: ZoneInfo | None) -> list[Sums]:
     """Engine rows (possibly several per bucket: days rolled into weeks/months, or one
     local hour split by a DST change) summed exactly per bucket start, ascending."""
-    merged: dict[int, list] = {}
+    merged: dict[int, tuple[int, int, int, int]] = {}
     for row in rows:
         t = bucket_start(sampling, row.bucket, row.offset, zone)
-        into = merged.setdefault(t, [0, 0, 0, 0])
-        into[0] += row.total
-        into[1] += row.successful
-        into[2] += row.duration
-        into[3] += row.price_micros
-    return [(t, *merged[t]) for t in sorted(merged)]  # type: ignore[misc]
+        total, successful, seconds, price = merged.get(t, (0, 0, 0, 0))
+        merged[t] = (total + row.total, successful + row.successful,
+                     seconds + row.duration, price + row.price_micros)
+    return [(t, *merged[t]) for t in sorted(merged)]
 
 
-def body(buckets: list[Sums]) -> dict:
-    data: dict[str, list] = {"t": []} | {name: [] for name in METRICS}
+def body(buckets: list[Sums]) -> Body:
+    data: dict[str, list[object]] = {"t": []} | {name: [] for name in METRICS}
     for t, total, successful, seconds, price in buckets:
         data["t"].append(t)
         for name, value in _metrics(total, successful, seconds, price).items():

@@ -34,7 +34,16 @@ class InsertResult:
 
 
 class StoreError(Exception):
-    """The store cannot do what was asked (unreachable, locked, newer schema)."""
+    """The store cannot do what was asked (unreachable, locked, newer schema): 503. Its
+    text is for the operator's log and CLI, never for a customer's response."""
+
+
+class StoreUnavailable(StoreError):
+    """The engine cannot answer now (down, unreachable, out of memory or disk)."""
+
+
+class QueryTimeout(StoreError):
+    """A query ran past CALLSTATS_QUERY_TIMEOUT and was stopped."""
 
 
 class Store(Protocol):
@@ -83,17 +92,20 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(url: str, *, retention_days: int | None = None, cluster: str = "") -> Store:
+def open_store(url: str, *, retention_days: int | None = None, cluster: str = "",
+               query_timeout: float | None = None) -> Store:
     """The store a `CALLSTATS_STORE` URL names: `duckdb:///file`, `chdb:///dir` or
-    `clickhouse://user:pass@host:8123/db` (retention and cluster: ClickHouse only)."""
+    `clickhouse://user:pass@host:8123/db` (retention and cluster: ClickHouse only).
+    `query_timeout`: seconds a report query may run (None: no limit)."""
     scheme = url.split(":", 1)[0]
     if scheme == "duckdb":
         from callstats.stores.duckdb_store import DuckDBStore
 
-        return DuckDBStore(url.removeprefix("duckdb://"))
+        return DuckDBStore(url.removeprefix("duckdb://"), query_timeout=query_timeout)
     if scheme in ("chdb", "clickhouse", "clickhouses"):
         from callstats.stores.clickhouse_store import ClickHouseStore
 
-        return ClickHouseStore(url, retention_days=retention_days, cluster=cluster)
+        return ClickHouseStore(url, retention_days=retention_days, cluster=cluster,
+                               query_timeout=query_timeout)
     raise StoreError(f"unsupported store URL {url!r} (expected duckdb:///path, "
                      "chdb:///path or clickhouse://host:8123/db)")

@@ -20,8 +20,10 @@ import pyarrow as pa
 from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.ingest.batches import SnapshotBatch
 from callstats.stores.base import InsertResult, StoreError
-from callstats.stores.clickhouse_reports import ClickHouseReports
 from callstats.stores.clickhouse_transport import Target, Transport, open_transport, parse_url
+from callstats.stores.shadows import lower_shadow, shadowed, with_shadows
+from callstats.stores.sql import ClickHouseDialect, Statement
+from callstats.stores.sql_reports import SqlReports
 
 _TYPES = {Kind.INT: "Int64", Kind.BOOL: "Bool", Kind.STR: "String", Kind.TS: "Int64",
           Kind.FLOAT: "Float64"}
@@ -94,7 +96,12 @@ class Layout:
 _MONTH = "toYYYYMM(fromUnixTimestamp64Micro({c}))"
 
 
-def _create_tables(layout: Layout) -> list[str]:
+def _create_tables(db: Transport, layout: Layout) -> None:
+    for statement in _table_ddl(layout):
+        db.command(statement)
+
+
+def _table_ddl(layout: Layout) -> list[str]:
     cdr_columns = (_columns_ddl(CDR_COLUMNS) + ", INDEX id_range id TYPE minmax GRANULARITY 1")
     call_columns = _columns_ddl(SNAPSHOT_CALL_COLUMNS)
     return [
@@ -116,8 +123,34 @@ def _create_tables(layout: Layout) -> list[str]:
     ]
 
 
+_NON_ASCII = "[^\\x00-\\x7F]"
+
+
+def _add_lower_shadows(db: Transport, layout: Layout) -> None:
+    """Every text column gets its lower-case shadow (stores/shadows.py), filled for the
+    non-ASCII values already stored (one mutation per column that has any)."""
+    for table, columns in (("cdrs", CDR_COLUMNS), ("snapshot_calls", SNAPSHOT_CALL_COLUMNS)):
+        targets = [layout.local(table)] + ([layout.name(table)] if layout.cluster else [])
+        for column in shadowed(columns):
+            shadow = lower_shadow(column.name)
+            for target in targets:
+                db.command(f"ALTER TABLE {target}{layout.on_cluster()} ADD COLUMN IF NOT "
+                           f"EXISTS {shadow} Nullable(String)")
+            texts = [row[0] for row in db.rows(
+                f"SELECT DISTINCT {column.name} FROM {layout.name(table)} "
+                f"WHERE match({column.name}, {{pattern:String}})", {"pattern": _NON_ASCII})]
+            if texts:
+                db.command(
+                    f"ALTER TABLE {layout.local(table)}{layout.on_cluster()} UPDATE {shadow} = "
+                    f"CAST(transform(assumeNotNull({column.name}), {{texts:Array(String)}}, "
+                    "{lowers:Array(String)}, '') AS Nullable(String)) "
+                    f"WHERE {column.name} IN {{texts:Array(String)}} "
+                    "SETTINGS mutations_sync = 2",
+                    {"texts": texts, "lowers": [t.lower() for t in texts]})
+
+
 # Schema history: entry N upgrades a database from version N to N + 1. Append only.
-MIGRATIONS: Sequence[Callable[[Layout], list[str]]] = (_create_tables,)
+MIGRATIONS: Sequence[Callable[[Transport, Layout], None]] = (_create_tables, _add_lower_shadows)
 SCHEMA_VERSION = len(MIGRATIONS)
 TTL_TABLES = (("cdrs", "time_start"), ("snapshots", "snapshot_timestamp"),
               ("snapshot_calls", "snapshot_timestamp"))
@@ -137,8 +170,7 @@ def upgrade(db: Transport, layout: Layout, migrations=MIGRATIONS) -> int:
                          f"{current}, newer than this callstats ({len(migrations)}): "
                          "upgrade callstats")
     for version in range(current, len(migrations)):
-        for statement in migrations[version](layout):
-            db.command(statement)
+        migrations[version](db, layout)
         db.command(f"INSERT INTO {layout.name('schema_version')} (version) VALUES "
                    "({v:UInt32})", {"v": version + 1})
     return len(migrations)
@@ -161,10 +193,14 @@ def apply_retention(db: Transport, layout: Layout) -> None:
             db.command(f"ALTER TABLE {layout.local(table)}{layout.on_cluster()} REMOVE TTL")
 
 
-class ClickHouseStore(ClickHouseReports):
-    def __init__(self, url: str, *, retention_days: int | None = None, cluster: str = ""):
+class ClickHouseStore(SqlReports):
+    def __init__(self, url: str, *, retention_days: int | None = None, cluster: str = "",
+                 query_timeout: float | None = None):
         target: Target = parse_url(url)
         self.layout = Layout(target.database, cluster or target.cluster, retention_days)
+        self.dialect = ClickHouseDialect(self.table("cdrs"), self.table("snapshot_calls"),
+                                         self.table("snapshots"))
+        self.query_timeout = query_timeout
         self.db: Transport = open_transport(target)
         self._write_lock = threading.Lock()  # this process's batches de-duplicate in turn
         self._last_version = 0
@@ -177,6 +213,10 @@ class ClickHouseStore(ClickHouseReports):
 
     def table(self, name: str) -> str:
         return self.layout.name(name)
+
+    def run(self, statement: Statement) -> list[tuple[object, ...]]:
+        settings = {"max_execution_time": self.query_timeout} if self.query_timeout else None
+        return self.db.rows(statement.text, statement.params, settings)
 
     # --- ingestion -----------------------------------------------------------------------
 
@@ -192,7 +232,8 @@ class ClickHouseStore(ClickHouseReports):
             if stored.size:
                 keep = keep[~np.isin(ids[keep], stored)]
             if keep.size:
-                self.db.insert_arrow(self.table("cdrs"), _as_stored(table.take(keep)))
+                rows = with_shadows(table.take(keep), CDR_COLUMNS)
+                self.db.insert_arrow(self.table("cdrs"), _as_stored(rows))
         return InsertResult(received, int(keep.size), received - int(keep.size))
 
     def _stored_ids(self, ids: np.ndarray) -> np.ndarray:
@@ -220,7 +261,8 @@ class ClickHouseStore(ClickHouseReports):
             if calls.num_rows:
                 calls = calls.add_column(2, "version",
                                          pa.array(np.full(calls.num_rows, version, np.uint64)))
-                self.db.insert_arrow(self.table("snapshot_calls"), _as_stored(calls))
+                self.db.insert_arrow(self.table("snapshot_calls"),
+                                     _as_stored(with_shadows(calls, SNAPSHOT_CALL_COLUMNS)))
             counts: dict[tuple[int, int], int] = {}
             nodes = calls.column("node_id").to_pylist()
             stamps = calls.column("snapshot_timestamp").cast(pa.int64()).to_pylist()

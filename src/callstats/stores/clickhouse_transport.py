@@ -17,14 +17,41 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pyarrow as pa
 from clickhouse_connect.driver.binding import bind_query
 
-from callstats.stores.base import StoreError
+from callstats.stores.base import QueryTimeout, StoreError, StoreUnavailable
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 Params = Mapping[str, object]
+Settings = Mapping[str, object]
+
+# Engine error codes that mean "cannot answer now" (503), not "this query is wrong" (our
+# bug, 500): timeouts, limits, memory, disk, network, replicas, read-only tables.
+TIMEOUT_CODES = frozenset({159})  # TIMEOUT_EXCEEDED
+UNAVAILABLE_CODES = frozenset({
+    3, 32, 33, 74, 75, 76, 198, 202, 203, 209, 210, 211, 214, 225, 236, 241, 242, 243, 252,
+    279, 285, 286, 319, 364, 373, 394, 425, 439, 473, 999, 1000})
+_CODE = re.compile(r"Code: (\d+)")
+
+
+class EngineError(RuntimeError):
+    """The engine refused a statement as wrong: a bug of ours (500), never shown to a
+    client; the engine's text goes to the log only."""
+
+
+def classify(message: str, code: int | None = None) -> Exception:
+    """The exception an engine failure stands for, by its ClickHouse error code."""
+    if code is None:
+        found = _CODE.search(message)
+        code = int(found.group(1)) if found else None
+    if code in TIMEOUT_CODES:
+        return QueryTimeout(message)
+    if code is None or code in UNAVAILABLE_CODES:
+        return StoreUnavailable(message)
+    return EngineError(message)
 
 
 class Transport(Protocol):
-    def rows(self, sql: str, params: Params | None = None) -> list[tuple]:
+    def rows(self, sql: str, params: Params | None = None,
+             settings: Settings | None = None) -> list[tuple]:
         """The result rows as tuples of Python values (int, str, bool, Decimal, None)."""
 
     def command(self, sql: str, params: Params | None = None) -> None: ...
@@ -94,6 +121,13 @@ def _bound(sql: str, params: Params | None) -> tuple[str, dict[str, str]]:
     return str(query), {k.removeprefix("param_"): v for k, v in bound.items()}
 
 
+def _setting(value: object) -> str:
+    """A setting's value in a SETTINGS clause (numbers only: they come from our config)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise TypeError(f"setting values are numbers, not {value!r}")
+    return repr(value)
+
+
 def _arrow_rows(table: pa.Table) -> list[tuple]:
     return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
 
@@ -130,16 +164,33 @@ class ChdbTransport:
             self._shared[path] = (connection, users + 1)
         self._connection = connection
 
-    def _query(self, sql: str, params: Params | None, output: str) -> object:
+    def _query(self, sql: str, params: Params | None, output: str,
+               settings: Settings | None = None) -> object:
         query, bound = _bound(sql, params)
+        if settings:
+            query += " SETTINGS " + ", ".join(f"{k} = {_setting(v)}" for k, v in settings.items())
         with self._call_lock:
             try:
                 return self._connection.query(query, output, params=bound or None)
-            except Exception as exc:
-                raise StoreError(f"ClickHouse (chdb): {exc}") from exc
+            except Exception as exc:  # chdb raises RuntimeError with the engine's text
+                failure = classify(f"ClickHouse (chdb): {exc}")
+                if isinstance(failure, QueryTimeout):
+                    self._drain()
+                raise failure from exc
 
-    def rows(self, sql: str, params: Params | None = None) -> list[tuple]:
-        return _arrow_rows(self._query(sql, params, "Arrowtable"))  # type: ignore[arg-type]
+    def _drain(self) -> None:
+        """chdb leaves the Arrow stream of a query stopped by its time limit behind, and
+        the next query reads it ("Unexpected empty message"): read it now."""
+        try:
+            self._connection.query("SELECT 1", "Arrowtable")
+        except Exception:  # noqa: S110 - the leftover is exactly what this discards
+            pass
+
+    def rows(self, sql: str, params: Params | None = None,
+             settings: Settings | None = None) -> list[tuple]:
+        table = self._query(sql, params, "Arrowtable", settings)
+        assert isinstance(table, pa.Table)
+        return _arrow_rows(table)
 
     def command(self, sql: str, params: Params | None = None) -> None:
         self._query(sql, params, "CSV")
@@ -156,7 +207,7 @@ class ChdbTransport:
                     inserter.append(sink.getvalue())
                     inserter.finish()
             except Exception as exc:
-                raise StoreError(f"ClickHouse (chdb): {exc}") from exc
+                raise classify(f"ClickHouse (chdb): {exc}") from exc
 
     def close(self) -> None:
         with self._registry_lock:
@@ -174,9 +225,10 @@ class HttpTransport:
 
     def __init__(self, target: Target):
         import clickhouse_connect
-        from clickhouse_connect.driver.exceptions import ClickHouseError
+        from clickhouse_connect.driver.exceptions import ClickHouseError, DatabaseError
 
-        self._errors = ClickHouseError
+        self._errors: tuple[type[Exception], ...] = (ClickHouseError, OSError)
+        self._refused: type[Exception] = DatabaseError
         try:
             self._client = clickhouse_connect.get_client(
                 host=target.host, port=target.port, username=target.username,
@@ -186,17 +238,26 @@ class HttpTransport:
             raise StoreError(f"cannot reach ClickHouse at {target.host}:{target.port}: "
                              f"{exc}") from None
 
-    def rows(self, sql: str, params: Params | None = None) -> list[tuple]:
+    def _failure(self, exc: Exception) -> Exception:
+        """A refusal by the server is classified by its code; any other failure of the
+        client (connection refused, reset, timed out) means the store is unreachable."""
+        if isinstance(exc, self._refused) and _CODE.search(str(exc)):
+            return classify(f"ClickHouse: {exc}")
+        return StoreUnavailable(f"ClickHouse: {exc}")
+
+    def rows(self, sql: str, params: Params | None = None,
+             settings: Settings | None = None) -> list[tuple]:
         try:
-            return list(self._client.query(sql, parameters=dict(params or {})).result_rows)
+            return list(self._client.query(sql, parameters=dict(params or {}),
+                                           settings=dict(settings or {})).result_rows)
         except self._errors as exc:
-            raise StoreError(f"ClickHouse: {exc}") from exc
+            raise self._failure(exc) from exc
 
     def command(self, sql: str, params: Params | None = None) -> None:
         try:
             self._client.command(sql, parameters=dict(params or {}))
         except self._errors as exc:
-            raise StoreError(f"ClickHouse: {exc}") from exc
+            raise self._failure(exc) from exc
 
     def insert_arrow(self, table: str, data: pa.Table) -> None:
         database, _, name = table.rpartition(".")
@@ -206,7 +267,7 @@ class HttpTransport:
             self._client.insert_arrow(name, data, database=database or None,
                                       settings={"insert_distributed_sync": 1})
         except self._errors as exc:
-            raise StoreError(f"ClickHouse: {exc}") from exc
+            raise self._failure(exc) from exc
 
     def close(self) -> None:
         self._client.close()

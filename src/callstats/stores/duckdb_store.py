@@ -16,8 +16,11 @@ import pyarrow.compute as pc
 
 from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.ingest.batches import SnapshotBatch
-from callstats.stores.base import InsertResult, StoreError
-from callstats.stores.duckdb_reports import DuckDBReports
+from callstats.stores.base import InsertResult, QueryTimeout, StoreError, StoreUnavailable
+from callstats.stores.deadlines import Watchdog
+from callstats.stores.shadows import lower_shadow, shadowed, with_shadows
+from callstats.stores.sql import DUCKDB, Statement
+from callstats.stores.sql_reports import SqlReports
 
 _SQL_TYPES = {
     Kind.INT: "BIGINT",
@@ -71,11 +74,34 @@ CDR_ROWS_VIEW = (
     "SELECT * FROM cdrs_merging UNION ALL SELECT * FROM cdrs_recent"
 )
 
+CDR_TABLES = ("cdrs", "cdrs_recent", "cdrs_merging")
+_NON_ASCII = "NOT regexp_full_match({c}, '[\\x00-\\x7f]*')"
+
+
+def _add_lower_shadows(con: duckdb.DuckDBPyConnection) -> None:
+    """Every text column gets its lower-case shadow (stores/shadows.py), filled for the
+    non-ASCII values already stored."""
+    con.create_function("callstats_lower", str.lower, ["VARCHAR"], "VARCHAR")
+    try:
+        for tables, columns in ((CDR_TABLES, CDR_COLUMNS),
+                                (("snapshot_calls",), SNAPSHOT_CALL_COLUMNS)):
+            for table in tables:
+                for column in shadowed(columns):
+                    shadow = lower_shadow(column.name)
+                    con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {shadow} VARCHAR")
+                    con.execute(f"UPDATE {table} SET {shadow} = callstats_lower({column.name}) "
+                                f"WHERE {_NON_ASCII.format(c=column.name)}")
+        con.execute(CDR_ROWS_VIEW)
+    finally:
+        con.remove_function("callstats_lower")
+
+
 # Schema history: entry N upgrades a data directory from version N to N + 1. Append only.
 MIGRATIONS: Sequence[Callable[[duckdb.DuckDBPyConnection], None]] = (
     _create_cdrs,
     _create_ingest_log,
     _split_for_clustering,
+    _add_lower_shadows,
 )
 # The clustering key of `cdrs`: customer reports read one account over a time range.
 CLUSTER_ORDER = "customer_acc_id, time_start"
@@ -109,9 +135,17 @@ def upgrade(con: duckdb.DuckDBPyConnection, migrations=MIGRATIONS) -> int:
     return len(migrations)
 
 
-class DuckDBStore(DuckDBReports):
-    def __init__(self, path: str | Path):
+# The stored columns in the order the tables keep them: the model's, then the shadows.
+CDR_STORED = [c.name for c in CDR_COLUMNS] + [lower_shadow(c.name) for c in shadowed(CDR_COLUMNS)]
+
+
+class DuckDBStore(SqlReports):
+    dialect = DUCKDB
+
+    def __init__(self, path: str | Path, query_timeout: float | None = None):
         self.path = Path(path)
+        self.query_timeout = query_timeout
+        self._watchdog = Watchdog()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = duckdb.connect(str(self.path))
@@ -148,14 +182,27 @@ class DuckDBStore(DuckDBReports):
             cur = self._local.cursor = self._db.cursor()
         return cur
 
+    def run(self, statement: Statement) -> list[tuple[object, ...]]:
+        cur = self.cursor()
+        with self._watchdog.deadline(self.query_timeout, cur.interrupt) as expired:
+            try:
+                return cur.execute(statement.text, statement.params).fetchall()
+            except duckdb.InterruptException:
+                if expired():
+                    raise QueryTimeout(f"query ran over {self.query_timeout} s") from None
+                raise
+            except (duckdb.IOException, duckdb.OutOfMemoryException,
+                    duckdb.FatalException) as exc:
+                raise StoreUnavailable(f"DuckDB: {exc}") from exc
+
     def insert_cdrs(self, table: pa.Table) -> InsertResult:
         received = table.num_rows
         if not received:
             return InsertResult(0, 0, 0)
-        batch = _naive_utc(table).append_column(
+        batch = with_shadows(_naive_utc(table), CDR_COLUMNS).append_column(
             "_row", pa.array(range(received), pa.int64())
         )
-        names = ", ".join(c.name for c in CDR_COLUMNS)
+        names = ", ".join(CDR_STORED)
         lowest = pc.min(table.column("id")).as_py()
         with self._write_lock:
             cur = self.cursor()
@@ -169,7 +216,7 @@ class DuckDBStore(DuckDBReports):
                 cur.execute("BEGIN")
                 # The first row of each id in the batch, unless the id is stored already.
                 inserted = cur.execute(
-                    f"INSERT INTO cdrs_recent SELECT {names} FROM _batch b "
+                    f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _batch b "
                     "WHERE b._row IN (SELECT min(_row) FROM _batch GROUP BY id) "
                     f"AND NOT EXISTS (SELECT 1 FROM {stored} c WHERE c.id = b.id "
                     "  AND c.id BETWEEN (SELECT min(id) FROM _batch) "
@@ -201,7 +248,8 @@ class DuckDBStore(DuckDBReports):
         with self._write_lock:
             cur = self.cursor()
             cur.register("_keys", keys)
-            cur.register("_calls", _naive_utc(batch.calls))
+            calls = with_shadows(_naive_utc(batch.calls), SNAPSHOT_CALL_COLUMNS)
+            cur.register("_calls", calls)
             try:
                 cur.execute("BEGIN")
                 for table in ("snapshot_calls", "snapshots"):
@@ -214,7 +262,8 @@ class DuckDBStore(DuckDBReports):
                     "(SELECT count(*) FROM _calls c WHERE c.node_id = k.node_id AND "
                     "c.snapshot_timestamp = k.snapshot_timestamp) FROM _keys k"
                 )
-                cur.execute("INSERT INTO snapshot_calls SELECT * FROM _calls")
+                names = ", ".join(calls.column_names)
+                cur.execute(f"INSERT INTO snapshot_calls ({names}) SELECT {names} FROM _calls")
                 cur.execute(
                     "INSERT INTO ingest_log (kind, received, inserted) "
                     "VALUES ('snapshots', ?, ?)",

@@ -1,0 +1,61 @@
+"""JSON schemas of report bodies: each report definition names its own (OpenAPI and the
+schemathesis checks read them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from callstats.columns import ACTIVE_CALL_KEYS
+
+Schema = dict[str, object]
+INT_ARRAY: Schema = {"type": "array", "items": {"type": "integer"}}
+DECIMAL_TEXT: Schema = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]+$"}
+NULLABLE_DECIMAL: Schema = {"anyOf": [DECIMAL_TEXT, {"type": "null"}]}
+INTEGER: Schema = {"type": "integer"}
+
+
+def obj(properties: Mapping[str, Schema]) -> Schema:
+    """An object with exactly these keys."""
+    return {"type": "object", "properties": dict(properties), "required": list(properties),
+            "additionalProperties": False}
+
+
+def nullable(schema: Schema) -> Schema:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def array(items: Schema) -> Schema:
+    return {"type": "array", "items": items}
+
+
+def bucketed(metrics: Mapping[str, Schema], totals: bool) -> Schema:
+    """`{"data": {"t": [...], <metric>: [...]}, "rows": N[, "totals": {...}]}`."""
+    data = {"t": INT_ARRAY} | {k: array(v) for k, v in metrics.items()}
+    body: dict[str, Schema] = {"data": obj(data), "rows": INTEGER}
+    if totals:
+        body["totals"] = obj({"t": INTEGER} | dict(metrics))
+    return obj(body)
+
+
+TRAFFIC_METRICS: dict[str, Schema] = {
+    "total_calls": INTEGER, "successful_calls": INTEGER, "failed_calls": INTEGER,
+    "total_duration": DECIMAL_TEXT, "acd": NULLABLE_DECIMAL, "asr": NULLABLE_DECIMAL,
+    "total_price": DECIMAL_TEXT}
+TRAFFIC = bucketed(TRAFFIC_METRICS, totals=True)
+CONCURRENT = bucketed({"calls": INTEGER}, totals=False)
+
+_INTEGER_KEYS = {"destination_initial_interval", "destination_next_interval",
+                 "auth_orig_transport_protocol_id", "auth_orig_port"}
+CURRENT_CALLS = obj({
+    "data": array(obj({k: nullable(INTEGER if k in _INTEGER_KEYS else {"type": "string"})
+                       for k in ACTIVE_CALL_KEYS})),
+    "rows": INTEGER})
+
+
+def counts(keys: Iterable[str]) -> Schema:
+    return obj({k: INTEGER for k in keys})
+
+
+def pbx_summary(keys: Iterable[str]) -> Schema:
+    keys = tuple(keys)
+    return obj({"in": counts(keys), "out": counts(keys)})

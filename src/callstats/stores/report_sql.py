@@ -1,0 +1,219 @@
+"""Every report query, written once over a `Dialect` (stores/sql.py).
+
+Each builder turns an engine-neutral question (callstats.queries) into one `Statement`
+whose text comes only from declared column names, the dialect's spellings and the shape of
+the question (how many offsets, which filters); every value is bound. The matching
+`*_rows` function reads the engine's rows back into exact Python integers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+
+from callstats.columns import ACTIVE_CALL_KEYS, CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column
+from callstats.queries import (
+    PBX_COUNTS,
+    Buckets,
+    ConcurrentQuery,
+    ConcurrentRow,
+    CurrentCallsQuery,
+    Filter,
+    PbxQuery,
+    TrafficQuery,
+    TrafficRow,
+)
+from callstats.stores.filters import where
+from callstats.stores.sql import INT64, Binder, Dialect, Statement, array_of
+
+CDR_BY_NAME: Mapping[str, Column] = {c.name: c for c in CDR_COLUMNS}
+CALL_BY_NAME: Mapping[str, Column] = {c.name: c for c in SNAPSHOT_CALL_COLUMNS}
+DAY_US = 86_400_000_000
+TIME_KEYS = frozenset({"snapshot_timestamp", "start_time", "connect_time"})
+
+# floor(a / b) from truncating division: shift a by a multiple of b into the positives.
+# Every time we store (years 1-9999) plus any UTC offset stays above -FLOOR_BIAS.
+FLOOR_BIAS = 10**17
+
+
+def floor_div(d: Dialect, bind: Binder, dividend: str, divisor: int) -> str:
+    """floor(dividend / divisor) for divisor > 0 and dividend > -FLOOR_BIAS, exactly."""
+    shifts = -(-FLOOR_BIAS // divisor)
+    shifted = f"{dividend} + {bind(shifts * divisor, INT64)}"
+    return f"({d.int_div(shifted, bind(divisor, INT64))} - {bind(shifts, INT64)})"
+
+
+def offset_at(d: Dialect, bind: Binder, buckets: Buckets, micros: str) -> str:
+    """The UTC offset (µs) in force at `micros`, from the bound transition table."""
+    starts, offsets = buckets.offsets.starts, buckets.offsets.offsets
+    if len(offsets) == 1:
+        return bind(offsets[0] * 1_000_000, INT64)
+    branches = " ".join(
+        f"WHEN {micros} < {bind(start, INT64)} THEN {bind(offset * 1_000_000, INT64)}"
+        for start, offset in zip(starts[1:], offsets[:-1], strict=True))
+    return f"CASE {branches} ELSE {bind(offsets[-1] * 1_000_000, INT64)} END"
+
+
+def _between(d: Dialect, bind: Binder, column: str, low: int, high: int) -> str:
+    return (f"{column} BETWEEN {d.time_value(bind(low, INT64))} "
+            f"AND {d.time_value(bind(high, INT64))}")
+
+
+def _and(conditions: Iterable[str]) -> str:
+    return " AND ".join(conditions)
+
+
+# --- SPEC 4.3: exact sums per bucket ------------------------------------------------------
+
+def traffic(q: TrafficQuery, d: Dialect) -> Statement:
+    bind, side = d.binder(), q.side
+    conditions = [f"{side.account_column} = {bind(q.account_id, INT64)}",
+                  _between(d, bind, "time_start", q.from_us, q.to_us)]
+    if side.last_cdr_only:
+        conditions.append("is_last_cdr")
+    conditions += where(q.filters, CDR_BY_NAME, d, bind)
+    text = (
+        f"SELECT {floor_div(d, bind, 'ts + off', q.buckets.step_us)} AS bucket, "
+        f"{d.int_div('off', '1000000')} AS offset_s, count(*), "
+        f"{d.count_if('duration > 0')}, sum(duration), {d.price_sum('price')} "
+        f"FROM (SELECT ts, {offset_at(d, bind, q.buckets, 'ts')} AS off, duration, price "
+        f"FROM (SELECT {d.micros('time_start')} AS ts, duration, "
+        f"{side.price_column} AS price FROM {d.cdrs} WHERE {_and(conditions)}) AS picked) "
+        "AS placed GROUP BY bucket, offset_s ORDER BY bucket"
+    )
+    return Statement(text, bind.params)
+
+
+def traffic_rows(rows: Iterable[Sequence[object]]) -> list[TrafficRow]:
+    return [TrafficRow(_int(b), _int(o), _int(n), _int(ok), _int(s), micros(p))
+            for b, o, n, ok, s, p in rows]
+
+
+def micros(price: object) -> int:
+    """A price sum in millionths, from an integer of micro-units or an exact decimal."""
+    if price is None:
+        return 0
+    if isinstance(price, Decimal):
+        return int(price.scaleb(6))
+    return _int(price)
+
+
+def _int(value: object) -> int:
+    assert isinstance(value, int), value
+    return value
+
+
+# --- SPEC 4.4: peak concurrent calls per bucket -------------------------------------------
+
+def concurrent_calls(q: ConcurrentQuery, d: Dialect) -> Statement:
+    bind = d.binder()
+    calls, in_force = d.snapshot_calls(bind, q.from_us, q.to_us, latest_only=False)
+    conditions = [f"{q.side.account_column} = {bind(q.account_id, INT64)}",
+                  _between(d, bind, "snapshot_timestamp", q.from_us, q.to_us),
+                  *([in_force] if in_force else []),
+                  *where(q.filters, CALL_BY_NAME, d, bind)]
+    # A node's peak is over its whole bucket: a local day is one bucket whatever offsets it
+    # spans, while a shorter bucket number repeats when clocks fall back (02:00 CEST and
+    # 02:00 CET), and there the offset tells the two apart.
+    split = ", off" if q.buckets.step_us < DAY_US else ""
+    text = (
+        f"SELECT bucket, {d.int_div('bucket_off', '1000000')}, sum(peak) FROM ("
+        f"SELECT node_id, {floor_div(d, bind, 'ts + off', q.buckets.step_us)} AS bucket, "
+        "min(off) AS bucket_off, max(n) AS peak FROM ("
+        f"SELECT node_id, ts, {offset_at(d, bind, q.buckets, 'ts')} AS off, count(*) AS n "
+        f"FROM (SELECT node_id, {d.micros('snapshot_timestamp')} AS ts FROM {calls} "
+        f"WHERE {_and(conditions)}) AS picked GROUP BY node_id, ts) AS per_snapshot "
+        f"GROUP BY node_id, bucket{split}) AS per_node "
+        "GROUP BY bucket, bucket_off ORDER BY bucket"
+    )
+    return Statement(text, bind.params)
+
+
+def concurrent_rows(rows: Iterable[Sequence[object]]) -> list[ConcurrentRow]:
+    return [ConcurrentRow(_int(b), _int(o), _int(n)) for b, o, n in rows]
+
+
+# --- SPEC 4.5: the calls of each node's latest fresh snapshot ------------------------------
+
+def current_calls(q: CurrentCallsQuery, d: Dialect) -> Statement:
+    bind = d.binder()
+    calls, in_force = d.snapshot_calls(bind, q.fresh_from_us, q.fresh_to_us, latest_only=True)
+    assert in_force is not None
+    conditions = [f"customer_acc_id = {bind(q.account_id, INT64)}", in_force,
+                  *where(q.filters, CALL_BY_NAME, d, bind)]
+    columns = ", ".join(d.micros(k) if k in TIME_KEYS else k for k in ACTIVE_CALL_KEYS)
+    text = (f"SELECT {columns} FROM {calls} WHERE {_and(conditions)} "
+            "ORDER BY start_time DESC NULLS LAST, node_id, position")
+    return Statement(text, bind.params)
+
+
+# --- SPEC 5: PBX summaries --------------------------------------------------------------
+
+PBX_DIRECTIONS = {"out": ("customer_id", "customer_acc_id"), "in": ("vendor_id", "vendor_acc_id")}
+# Disconnect codes the PBX summary names; any other code (or none) is "failed".
+BUSY_CODES, REJECTED_CODES, NOT_ANSWERED_CODES = (486, 600), (603, 607), (408, 480, 487)
+KNOWN_CODES = BUSY_CODES + REJECTED_CODES + NOT_ANSWERED_CODES
+# A CDR's disposition code when not answered: the first set of leg B, leg A, internal.
+PBX_CODE = "coalesce(legb_disconnect_code, lega_disconnect_code, internal_disconnect_code)"
+
+
+def _codes(codes: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, codes)) + ")"
+
+
+def pbx_counts(q: PbxQuery, d: Dialect) -> Statement:
+    bind = d.binder()
+    client_column, account_column = PBX_DIRECTIONS[q.direction]
+    conditions = [f"{client_column} = {bind(q.client_id, INT64)}",
+                  f"time_start >= {d.time_value(bind(q.from_us, INT64))}",
+                  f"time_start < {d.time_value(bind(q.to_us, INT64))}"]
+    if q.account_ids:
+        conditions.append(d.in_array(account_column, bind(list(q.account_ids),
+                                                          array_of(INT64))))
+    if q.extension_ids is not None:
+        conditions.append(d.in_array("extension_id", bind(list(q.extension_ids),
+                                                          array_of(INT64))))
+    rows = f"SELECT * FROM {d.cdrs} WHERE {_and(conditions)}"
+    if not q.per_call:
+        units = (
+            "SELECT duration > 0 AS is_answered, bridged AS is_bridged, "
+            "bridged_duration AS bridged_seconds, duration AS seconds, "
+            f"{PBX_CODE} AS code, is_redirected AS redirected, "
+            f"answered_elsewhere AS elsewhere FROM ({rows}) AS picked"
+        )
+    else:
+        # A call: the CDRs sharing a non-empty local_tag (else each CDR alone). Answered if
+        # any CDR is; otherwise it takes the code of its last CDR (is_last_cdr first, then
+        # the latest time_start, then the highest id), NULL included: a last CDR without
+        # a code makes the call failed.
+        units = (
+            f"SELECT {d.any_true('duration > 0')} AS is_answered, "
+            f"{d.any_true('bridged')} AS is_bridged, "
+            f"{d.sum_if('bridged_duration', 'bridged')} AS bridged_seconds, "
+            "sum(duration) AS seconds, "
+            f"{d.arg_max(PBX_CODE, '(is_last_cdr, time_start, id)')} AS code, "
+            f"false AS redirected, false AS elsewhere FROM ({rows}) AS picked "
+            "GROUP BY nullif(local_tag, ''), "
+            "CASE WHEN nullif(local_tag, '') IS NULL THEN id END"
+        )
+    failed = f"NOT is_answered AND (code IS NULL OR code NOT IN {_codes(KNOWN_CODES)})"
+    text = (
+        f"SELECT {d.count_if('is_answered')}, {d.count_if('is_bridged')}, "
+        f"{d.sum_if('bridged_seconds', 'is_bridged')}, "
+        f"{d.count_if(f'NOT is_answered AND code IN {_codes(BUSY_CODES)}')}, "
+        f"{d.sum_if('seconds', 'is_answered')}, {d.count_if(failed)}, "
+        f"{d.count_if(f'NOT is_answered AND code IN {_codes(NOT_ANSWERED_CODES)}')}, "
+        f"{d.count_if(f'NOT is_answered AND code IN {_codes(REJECTED_CODES)}')}, "
+        f"count(*), {d.count_if('redirected')}, {d.count_if('elsewhere')} "
+        f"FROM ({units}) AS units"
+    )
+    return Statement(text, bind.params)
+
+
+def pbx_rows(rows: Sequence[Sequence[object]]) -> dict[str, int]:
+    [row] = rows
+    return {name: int(value or 0)  # type: ignore[call-overload]
+            for name, value in zip(PBX_COUNTS, row, strict=True)}
+
+
+__all__ = ["Filter", "concurrent_calls", "current_calls", "pbx_counts", "traffic"]

@@ -1,0 +1,41 @@
+"""The report methods of the `Store` interface, once for every SQL store: build the
+statement with the store's dialect, run it, read the rows back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from callstats.queries import (
+    ConcurrentQuery,
+    ConcurrentRow,
+    CurrentCallsQuery,
+    PbxQuery,
+    TrafficQuery,
+    TrafficRow,
+)
+from callstats.stores import report_sql
+from callstats.stores.sql import Dialect, Statement
+
+
+class SqlReports:
+    """Mixed into each store, which supplies `dialect` and `run`."""
+
+    dialect: Dialect
+
+    def run(self, statement: Statement) -> Sequence[tuple[object, ...]]:
+        """The rows of a report statement, within the store's query time limit; raises
+        StoreUnavailable or QueryTimeout for the engine's troubles, anything else for ours."""
+        raise NotImplementedError
+
+    def traffic(self, query: TrafficQuery) -> list[TrafficRow]:
+        return report_sql.traffic_rows(self.run(report_sql.traffic(query, self.dialect)))
+
+    def concurrent_calls(self, query: ConcurrentQuery) -> list[ConcurrentRow]:
+        return report_sql.concurrent_rows(
+            self.run(report_sql.concurrent_calls(query, self.dialect)))
+
+    def current_calls(self, query: CurrentCallsQuery) -> list[tuple[object, ...]]:
+        return list(self.run(report_sql.current_calls(query, self.dialect)))
+
+    def pbx_counts(self, query: PbxQuery) -> dict[str, int]:
+        return report_sql.pbx_rows(self.run(report_sql.pbx_counts(query, self.dialect)))
