@@ -130,5 +130,23 @@ class PbxQuery:
     per_call: bool = False  # /calls/stats/: group CDRs into calls by local_tag
 
 
+@dataclass(frozen=True)
+class ExtensionsQuery:
+    """The extension ids in one client's CDRs of either direction (SPEC 5 extension), on
+    the accounts the caller may use (empty: all; customer_acc_id for out, vendor_acc_id
+    for in)."""
+
+    client_id: int
+    account_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExtensionRow:
+    extension_id: int
+    first_us: int  # earliest time_start
+    last_us: int  # latest time_start
+    cdrs: int
+
+
 PBX_COUNTS = ("answered", "bridged", "bridged_duration", "busy", "duration", "failed",
               "not answered", "rejected", "total", "diverted", "answered elsewhere")

@@ -78,7 +78,7 @@ def test_a_report_past_the_query_timeout_is_503_query_timed_out(tmp_path: Path) 
 @pytest.mark.parametrize("kind", ["duckdb", "chdb"])
 def test_a_statement_the_engine_refuses_is_500_with_details_only_in_the_log(
         kind: str, tmp_path: Path, chdb_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.ERROR, logger="callstats.request")
+    caplog.set_level(logging.ERROR, logger="callstats.errors")
     api = Api(tmp_path / "data", NOW, store=StoreUrls(kind, chdb_dir)(tmp_path / "data"))
     try:
         token = _tenant(api)

@@ -23,6 +23,9 @@ import pytest
 from callstats.queries import Op
 from callstats.reports import definitions, pbx
 from callstats.reports.definitions import (
+    CALL_STATS,
+    CDR_STATS,
+    EXTENSIONS,
     ORIGINATION_ACTIVE_CALLS,
     ORIGINATION_STATISTICS,
     OUTGOING_ACTIVE_CALLS,
@@ -43,7 +46,6 @@ from callstats.reports.params import (
     Param,
     Role,
 )
-from callstats.reports.pbx import CALL_STATS, CDR_STATS
 from tests.support import api_data
 from tests.support.api_data import NOW, SNAPSHOT_ANCHORS
 from tests.support.api_reference import FilterParam
@@ -168,7 +170,8 @@ def test_every_report_is_in_the_battery() -> None:
     """A report added to the definitions must join REPORTS, or this suite would miss it."""
     declared = {value.path for module in (definitions, pbx) for value in vars(module).values()
                 if isinstance(value, Report)}
-    assert declared == {report.path for report in (*REPORTS, CALL_STATS, CDR_STATS)}
+    assert declared == {report.path for report in (*REPORTS, CALL_STATS, CDR_STATS,
+                                                   EXTENSIONS)}
 
 
 def test_the_history_repeats_ids(world: World) -> None:
@@ -536,6 +539,15 @@ def pbx_cases(world: World) -> list[Case]:
             cases.append(Case(pbx_path(client, per_call, slash=k % 3 != 0), window, token,
                               PBX_NOW))
     return cases
+
+
+def test_pbx_extensions(world: World) -> None:
+    cases = [Case(EXTENSIONS.path.format(client_id="@me" if k % 2 else customer)
+                  .rstrip("/" if k % 3 == 0 else ""), (), token, PBX_NOW)
+             for k, (customer, token) in enumerate(world.pbx_principals)]
+    answers = world.apps.check_all(cases)
+    assert all(a.status_code == 200 for a in answers)
+    assert sum(a.json()["rows"] for a in answers) > 0
 
 
 def test_pbx_statistics(world: World) -> None:

@@ -67,7 +67,7 @@ def decode_token(secret: str, token: str, now: float) -> TokenClaims:
     raise InvalidToken("bad sub")
 
 
-def _dynamic(claims: dict, exp: int) -> TokenClaims:
+def _dynamic(claims: dict[str, object], exp: int) -> TokenClaims:
     cfg = claims.get("cfg")
     if not isinstance(cfg, dict) or type(cfg.get("customer_id")) is not int:
         raise InvalidToken("bad cfg")

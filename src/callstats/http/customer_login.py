@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import orjson
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -38,7 +40,7 @@ AUTH_BODY = {
 }
 
 
-def _auth_error(description: str, body: dict[str, object]) -> dict[str, object]:
+def _auth_error(description: str, body: Mapping[str, object]) -> dict[str, object]:
     return {"description": description,
             "content": {"application/json": {"schema": UNAUTHORIZED_SCHEMA, "example": body}}}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import orjson
 from starlette.responses import Response
 
@@ -12,6 +14,6 @@ def dump(body: object) -> bytes:
     return orjson.dumps(body)
 
 
-def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None
+def json_response(body: object, status: int = 200, headers: Mapping[str, str] | None = None
                   ) -> Response:
     return Response(dump(body), status, headers=headers, media_type=JSON_TYPE)

@@ -15,6 +15,7 @@ from callstats.http.jsonbody import JSON_TYPE
 from callstats.http.metrics import Metrics
 
 log = logging.getLogger("callstats.request")
+errors = logging.getLogger("callstats.errors")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,255}")
 _ERROR_500 = b'{"error":"internal server error"}'
 
@@ -61,7 +62,8 @@ class RequestLog:
         except Exception:
             # Our own fault: its details go to this log with the traceback, never to the
             # client, who gets a JSON 500 with the request id.
-            log.exception("internal error (request %s, route %s)", request_id, _route_of(scope))
+            errors.exception("internal error (request %s, route %s)", request_id,
+                             _route_of(scope))
             if not started_response:
                 await send_wrapped({"type": "http.response.start", "status": 500,
                                     "headers": [(b"content-type", JSON_TYPE.encode()),

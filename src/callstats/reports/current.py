@@ -23,12 +23,18 @@ def run(ctx: ReportContext) -> Body:
     return {"data": calls, "rows": len(calls)}
 
 
+def wall_time(micros: int) -> str:
+    """SPEC 4.5's timestamps: `YYYY-MM-DD HH:MM:SS`, UTC, fractions truncated."""
+    moment = datetime.fromtimestamp(micros // SECOND, UTC)
+    return f"{moment.year:04d}-" + moment.strftime("%m-%d %H:%M:%S")
+
+
 def _spell(key: str, value: object) -> object:
     if value is None:
         return None
     if key in TIME_KEYS:
         assert isinstance(value, int)
-        return datetime.fromtimestamp(value // SECOND, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        return wall_time(value)
     if isinstance(value, Decimal):
         return numbers.spell(value)
     return value

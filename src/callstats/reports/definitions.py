@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from callstats.queries import ORIGINATION, TERMINATION, Op, Side
+from callstats.queries import ORIGINATION, PBX_COUNTS, TERMINATION, Op, Side
 from callstats.reports import concurrent, current, pbx, schemas, traffic
 from callstats.reports.context import Runner
 from callstats.reports.params import (
@@ -144,5 +144,9 @@ CALL_STATS = Report("/client/{client_id}/calls/stats/",
                     path_params=(CLIENT_ID,))
 CDR_STATS = Report("/client/{client_id}/cdr/stats/", "PBX summary counting every CDR",
                    pbx.PBX_PARAMS, ReportKind.SUMMARY, pbx.cdrs,
-                   schemas.pbx_summary(pbx.PBX_COUNTS), path_params=(CLIENT_ID,))
-PBX_REPORTS = (CALL_STATS, CDR_STATS)
+                   schemas.pbx_summary(PBX_COUNTS), path_params=(CLIENT_ID,))
+EXTENSIONS = Report("/client/{client_id}/extensions/",
+                    "The extension ids in the client's CDRs (either direction), with their "
+                    "first and last call and CDR count", (), ReportKind.LIST, pbx.extensions,
+                    schemas.EXTENSIONS, path_params=(CLIENT_ID,))
+PBX_REPORTS = (CALL_STATS, CDR_STATS, EXTENSIONS)

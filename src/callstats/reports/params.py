@@ -232,15 +232,15 @@ def parse_params(
     roles: dict[Role, object] = {}
     filters: list[Filter] = []
     for param in params:
-        raw = present.get(param.name)
-        if raw is None:
+        sent = present.get(param.name)
+        if sent is None:
             if param.default is not None:
                 values[param.name] = roles[param.role] = param.default
             continue
-        if len(raw) != 1:
+        if len(sent) != 1:
             raise BadParams(f"invalid value {param.name}")
         try:
-            value = param.type.parse(raw[0])
+            value = param.type.parse(sent[0])
             if param.role in checks:
                 value = checks[param.role](value)
         except ValueError:

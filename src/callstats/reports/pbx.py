@@ -3,8 +3,9 @@ counts calls (CDRs grouped by local_tag), each for both directions."""
 
 from __future__ import annotations
 
-from callstats.queries import PBX_COUNTS, PbxQuery
+from callstats.queries import PBX_COUNTS, ExtensionsQuery, PbxQuery
 from callstats.reports.context import Body, ReportContext
+from callstats.reports.current import wall_time
 from callstats.reports.params import INTEGER_LIST, TIME, Param, Role
 
 DAY_US = 86_400 * 1_000_000
@@ -41,6 +42,15 @@ def summary(ctx: ReportContext, per_call: bool) -> Body:
                 ctx.parsed.ints(Role.EXTENSIONS), per_call))
         body[direction] = {key: counts[key] for key in keys}
     return body
+
+
+def extensions(ctx: ReportContext) -> Body:
+    """The extension ids seen in the client's CDRs, with first and last call and count."""
+    rows = ctx.store.pbx_extensions(ExtensionsQuery(ctx.customer_id,
+                                                    tuple(sorted(ctx.account_ids))))
+    data = [{"extension_id": r.extension_id, "first_call": wall_time(r.first_us),
+             "last_call": wall_time(r.last_us), "cdrs": r.cdrs} for r in rows]
+    return {"data": data, "rows": len(data)}
 
 
 def calls(ctx: ReportContext) -> Body:

@@ -52,6 +52,11 @@ CURRENT_CALLS = obj({
     "rows": INTEGER})
 
 
+EXTENSIONS = obj({"data": array(obj({
+    "extension_id": INTEGER, "first_call": {"type": "string"}, "last_call": {"type": "string"},
+    "cdrs": INTEGER})), "rows": INTEGER})
+
+
 def counts(keys: Iterable[str]) -> Schema:
     return obj({k: INTEGER for k in keys})
 

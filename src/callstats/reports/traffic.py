@@ -54,7 +54,7 @@ def merge(rows: list[TrafficRow], sampling: str, zone: ZoneInfo | None) -> list[
 
 
 def body(buckets: list[Sums]) -> Body:
-    data: dict[str, list[object]] = {"t": []} | {name: [] for name in METRICS}
+    data: dict[str, list[object]] = {name: [] for name in ("t", *METRICS)}
     for t, total, successful, seconds, price in buckets:
         data["t"].append(t)
         for name, value in _metrics(total, successful, seconds, price).items():

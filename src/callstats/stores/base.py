@@ -16,6 +16,8 @@ from callstats.queries import (
     ConcurrentQuery,
     ConcurrentRow,
     CurrentCallsQuery,
+    ExtensionRow,
+    ExtensionsQuery,
     PbxQuery,
     TrafficQuery,
     TrafficRow,
@@ -66,7 +68,10 @@ class Store(Protocol):
     def pbx_counts(self, query: PbxQuery) -> dict[str, int]:
         """SPEC 5 counts (PBX_COUNTS keys) for one direction of one client."""
 
-    def current_calls(self, query: CurrentCallsQuery) -> list[tuple]:
+    def pbx_extensions(self, query: ExtensionsQuery) -> list[ExtensionRow]:
+        """Each extension id of one client's CDRs (either direction), ascending."""
+
+    def current_calls(self, query: CurrentCallsQuery) -> list[tuple[object, ...]]:
         """Calls of each node's latest fresh snapshot, ACTIVE_CALL_KEYS order, times in µs,
         newest start first (no start last), then node, then position."""
 

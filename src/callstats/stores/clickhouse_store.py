@@ -22,7 +22,7 @@ from callstats.ingest.batches import SnapshotBatch
 from callstats.stores.base import InsertResult, StoreError
 from callstats.stores.clickhouse_transport import Target, Transport, open_transport, parse_url
 from callstats.stores.shadows import lower_shadow, shadowed, with_shadows
-from callstats.stores.sql import ClickHouseDialect, Statement
+from callstats.stores.sql import ClickHouseDialect, Dialect, Statement
 from callstats.stores.sql_reports import SqlReports
 
 _TYPES = {Kind.INT: "Int64", Kind.BOOL: "Bool", Kind.STR: "String", Kind.TS: "Int64",
@@ -150,13 +150,14 @@ def _add_lower_shadows(db: Transport, layout: Layout) -> None:
 
 
 # Schema history: entry N upgrades a database from version N to N + 1. Append only.
-MIGRATIONS: Sequence[Callable[[Transport, Layout], None]] = (_create_tables, _add_lower_shadows)
+Migration = Callable[[Transport, Layout], None]
+MIGRATIONS: Sequence[Migration] = (_create_tables, _add_lower_shadows)
 SCHEMA_VERSION = len(MIGRATIONS)
 TTL_TABLES = (("cdrs", "time_start"), ("snapshots", "snapshot_timestamp"),
               ("snapshot_calls", "snapshot_timestamp"))
 
 
-def upgrade(db: Transport, layout: Layout, migrations=MIGRATIONS) -> int:
+def upgrade(db: Transport, layout: Layout, migrations: Sequence[Migration] = MIGRATIONS) -> int:
     """Bring the schema to the newest version. Every statement is idempotent (IF NOT
     EXISTS), so a process that dies half-way, or two starting at once, converge."""
     db.command(f"CREATE DATABASE IF NOT EXISTS {layout.database}{layout.on_cluster()}")
@@ -198,7 +199,7 @@ class ClickHouseStore(SqlReports):
                  query_timeout: float | None = None):
         target: Target = parse_url(url)
         self.layout = Layout(target.database, cluster or target.cluster, retention_days)
-        self.dialect = ClickHouseDialect(self.table("cdrs"), self.table("snapshot_calls"),
+        self.dialect: Dialect = ClickHouseDialect(self.table("cdrs"), self.table("snapshot_calls"),
                                          self.table("snapshots"))
         self.query_timeout = query_timeout
         self.db: Transport = open_transport(target)

@@ -11,7 +11,7 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pyarrow as pa
@@ -22,6 +22,7 @@ from callstats.stores.base import QueryTimeout, StoreError, StoreUnavailable
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 Params = Mapping[str, object]
 Settings = Mapping[str, object]
+Rows = list[tuple[Any, ...]]  # engine values: int, str, bool, Decimal, None
 
 # Engine error codes that mean "cannot answer now" (503), not "this query is wrong" (our
 # bug, 500): timeouts, limits, memory, disk, network, replicas, read-only tables.
@@ -51,7 +52,7 @@ def classify(message: str, code: int | None = None) -> Exception:
 
 class Transport(Protocol):
     def rows(self, sql: str, params: Params | None = None,
-             settings: Settings | None = None) -> list[tuple]:
+             settings: Settings | None = None) -> Rows:
         """The result rows as tuples of Python values (int, str, bool, Decimal, None)."""
 
     def command(self, sql: str, params: Params | None = None) -> None: ...
@@ -128,8 +129,23 @@ def _setting(value: object) -> str:
     return repr(value)
 
 
-def _arrow_rows(table: pa.Table) -> list[tuple]:
+def _arrow_rows(table: pa.Table) -> Rows:
     return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
+
+
+class _Inserter(Protocol):
+    def __enter__(self) -> _Inserter: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def append(self, data: bytes) -> None: ...
+    def finish(self) -> None: ...
+
+
+class _ChdbConnection(Protocol):
+    """What we use of chdb's (untyped) connection."""
+
+    def query(self, sql: str, fmt: str, params: dict[str, str] | None = None) -> object: ...
+    def send_insert(self, sql: str, fmt: str) -> _Inserter: ...
+    def close(self) -> None: ...
 
 
 class ChdbTransport:
@@ -137,7 +153,7 @@ class ChdbTransport:
     a session used by two threads at once breaks bound parameters: every store on the path
     shares one connection, and calls are serialized."""
 
-    _shared: dict[str, tuple[object, int]] = {}
+    _shared: dict[str, tuple[_ChdbConnection, int]] = {}
     _registry_lock = threading.Lock()
     _call_lock = threading.RLock()
 
@@ -158,7 +174,8 @@ class ChdbTransport:
                     raise StoreError(f"chdb already runs on {other} in this process; one "
                                      "chdb data directory per process")
                 try:
-                    connection, users = chdb.connect(path), 0
+                    opened = chdb.connect(path)  # type: ignore[no-untyped-call]
+                    connection, users = cast(_ChdbConnection, opened), 0
                 except Exception as exc:  # chdb raises RuntimeError with the engine's text
                     raise StoreError(f"cannot open chdb at {path}: {exc}") from None
             self._shared[path] = (connection, users + 1)
@@ -187,7 +204,7 @@ class ChdbTransport:
             pass
 
     def rows(self, sql: str, params: Params | None = None,
-             settings: Settings | None = None) -> list[tuple]:
+             settings: Settings | None = None) -> Rows:
         table = self._query(sql, params, "Arrowtable", settings)
         assert isinstance(table, pa.Table)
         return _arrow_rows(table)
@@ -216,7 +233,7 @@ class ChdbTransport:
                 self._shared[self.path] = (connection, users - 1)
                 return
             del self._shared[self.path]
-            connection.close()  # type: ignore[attr-defined]
+            connection.close()
 
 
 class HttpTransport:
@@ -246,10 +263,11 @@ class HttpTransport:
         return StoreUnavailable(f"ClickHouse: {exc}")
 
     def rows(self, sql: str, params: Params | None = None,
-             settings: Settings | None = None) -> list[tuple]:
+             settings: Settings | None = None) -> Rows:
         try:
-            return list(self._client.query(sql, parameters=dict(params or {}),
-                                           settings=dict(settings or {})).result_rows)
+            result = self._client.query(sql, parameters=dict(params or {}),
+                                        settings=dict(settings or {}))
+            return [tuple(row) for row in result.result_rows]
         except self._errors as exc:
             raise self._failure(exc) from exc
 

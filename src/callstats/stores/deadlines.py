@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-
 REPEAT = 0.005  # seconds between interrupts once a deadline has passed
 
 

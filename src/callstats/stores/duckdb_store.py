@@ -97,7 +97,8 @@ def _add_lower_shadows(con: duckdb.DuckDBPyConnection) -> None:
 
 
 # Schema history: entry N upgrades a data directory from version N to N + 1. Append only.
-MIGRATIONS: Sequence[Callable[[duckdb.DuckDBPyConnection], None]] = (
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+MIGRATIONS: Sequence[Migration] = (
     _create_cdrs,
     _create_ingest_log,
     _split_for_clustering,
@@ -118,7 +119,8 @@ def read_schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(version or 0)
 
 
-def upgrade(con: duckdb.DuckDBPyConnection, migrations=MIGRATIONS) -> int:
+def upgrade(con: duckdb.DuckDBPyConnection,
+            migrations: Sequence[Migration] = MIGRATIONS) -> int:
     """Bring the schema to the newest version, each step in its own transaction."""
     current = read_schema_version(con)
     if current > len(migrations):

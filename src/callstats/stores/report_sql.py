@@ -18,6 +18,8 @@ from callstats.queries import (
     ConcurrentQuery,
     ConcurrentRow,
     CurrentCallsQuery,
+    ExtensionRow,
+    ExtensionsQuery,
     Filter,
     PbxQuery,
     TrafficQuery,
@@ -210,9 +212,32 @@ def pbx_counts(q: PbxQuery, d: Dialect) -> Statement:
     return Statement(text, bind.params)
 
 
+def pbx_extensions(q: ExtensionsQuery, d: Dialect) -> Statement:
+    """Each extension id of the client's CDRs, out or in, each CDR counted once."""
+    bind = d.binder()
+    client = bind(q.client_id, INT64)
+    sides = []
+    for client_column, account_column in PBX_DIRECTIONS.values():
+        mine = f"{client_column} = {client}"
+        if q.account_ids:
+            mine += " AND " + d.in_array(account_column,
+                                         bind(list(q.account_ids), array_of(INT64)))
+        sides.append(f"({mine})")
+    text = (f"SELECT extension_id, min(ts), max(ts), count(*) FROM (SELECT extension_id, "
+            f"{d.micros('time_start')} AS ts FROM {d.cdrs} WHERE extension_id IS NOT NULL "
+            f"AND ({' OR '.join(sides)})) AS picked GROUP BY extension_id "
+            "ORDER BY extension_id")
+    return Statement(text, bind.params)
+
+
+def extension_rows(rows: Iterable[Sequence[object]]) -> list[ExtensionRow]:
+    return [ExtensionRow(_int(e), _int(first), _int(last), _int(n))
+            for e, first, last, n in rows]
+
+
 def pbx_rows(rows: Sequence[Sequence[object]]) -> dict[str, int]:
     [row] = rows
-    return {name: int(value or 0)  # type: ignore[call-overload]
+    return {name: 0 if value is None else _int(value)
             for name, value in zip(PBX_COUNTS, row, strict=True)}
 
 

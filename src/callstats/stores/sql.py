@@ -62,8 +62,12 @@ class Statement:
 class Dialect(Protocol):
     """The spellings a query needs from its engine."""
 
-    name: str
-    cdrs: str  # the relation holding every stored CDR
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def cdrs(self) -> str:
+        """The relation holding every stored CDR."""
 
     def binder(self) -> Binder: ...
 

@@ -9,6 +9,8 @@ from callstats.queries import (
     ConcurrentQuery,
     ConcurrentRow,
     CurrentCallsQuery,
+    ExtensionRow,
+    ExtensionsQuery,
     PbxQuery,
     TrafficQuery,
     TrafficRow,
@@ -39,3 +41,7 @@ class SqlReports:
 
     def pbx_counts(self, query: PbxQuery) -> dict[str, int]:
         return report_sql.pbx_rows(self.run(report_sql.pbx_counts(query, self.dialect)))
+
+    def pbx_extensions(self, query: ExtensionsQuery) -> list[ExtensionRow]:
+        return report_sql.extension_rows(
+            self.run(report_sql.pbx_extensions(query, self.dialect)))
