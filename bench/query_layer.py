@@ -64,8 +64,10 @@ def cdr_table(rows: int, seed: int = 1) -> pa.Table:
         "local_tag": pa.array(np.char.add("c", (np.arange(rows) // 2).astype(str))),
         "dst_prefix_routing": pa.array(np.char.add(rng.choice(["44", "49", "33", "1"], rows),
                                                    rng.integers(10**6, 10**7, rows).astype(str))),
-        "customer_price": pa.array(rng.integers(0, 5_000_000, rows)).cast(pa.decimal128(18, 6)),
-        "vendor_price": pa.array(rng.integers(0, 5_000_000, rows)).cast(pa.decimal128(18, 6)),
+        "customer_price": pa.array(rng.integers(0, 5_000_000, rows).astype(np.int32)).cast(
+            pa.decimal128(18, 6)),
+        "vendor_price": pa.array(rng.integers(0, 5_000_000, rows).astype(np.int32)).cast(
+            pa.decimal128(18, 6)),
         "legb_disconnect_code": np.where(answered, 0, rng.choice([486, 487, 503, 404], rows)),
         "extension_id": rng.integers(100, 110, rows),
     }))
@@ -84,6 +86,8 @@ def snapshot_day(calls: int, seed: int = 2) -> SnapshotBatch:
         "customer_acc_id": pa.array(_accounts(rng, rows)),
         "vendor_acc_id": pa.array(_accounts(rng, rows)),
         "duration": pa.array(rng.integers(0, 600, rows)),
+        "customer_price": pa.array(np.zeros(rows, np.int32)),
+        "vendor_price": pa.array(np.zeros(rows, np.int32)),
     }
     table = pa.Table.from_arrays(
         [columns[f.name].cast(f.type) if f.name in columns else pa.nulls(rows, f.type)
