@@ -79,7 +79,7 @@ def synthetic_cdrs(first_id: int, rows: int, seed: int = 1, window: tuple[int, i
         "customer_price": micros_to_decimal(price_micro),
         "vendor_price": micros_to_decimal(price_micro * 8 // 10),
         "legb_disconnect_code": np.where(answered, 200, 486),
-        "pdd": rng.random(rows) * 3,
+        "pdd": np.round(rng.random(rows) * 3, 3),  # seconds, to the millisecond
     }
     schema = arrow_schema(CDR_COLUMNS)
     table = table_of(columns, schema, rows)

@@ -15,8 +15,8 @@ class Kind(Enum):
     BOOL = "bool"
     STR = "str"
     TS = "timestamp"  # stored as UTC, microsecond precision
-    DEC = "decimal"  # exact, `scale` fractional digits, 18 significant digits
-    FLOAT = "float"
+    DEC = "decimal"  # exact: `precision` significant digits, `scale` of them fractional
+    FLOAT = "float"  # no column is one today; kept for the schema history (pdd was one)
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Column:
     required: bool = False
     default: object = None  # used when the value is missing; None means NULL
     scale: int = 0  # fractional digits, for DEC
+    precision: int = 18  # significant digits, for DEC
     non_negative: bool = False
     zero_is_null: bool = False  # ClickHouse feeds write 0 for "no disconnect code"
 
@@ -35,6 +36,34 @@ def _col(name: str, kind: Kind, **kw: object) -> Column:
 
 
 INT, BOOL, STR, TS, DEC, FLOAT = Kind.INT, Kind.BOOL, Kind.STR, Kind.TS, Kind.DEC, Kind.FLOAT
+
+# Rates and fees keep up to 10 fractional digits (switch rate decks use more than 6).
+RATE_SCALE = 10
+RATE_PRECISION = 28
+
+
+def _rate(name: str) -> Column:
+    return _col(name, DEC, scale=RATE_SCALE, precision=RATE_PRECISION)
+
+
+# The fields of a yeti CDR row that the CDR lists show (SPEC 9.3), kept since schema
+# upgrade "yeti CDR fields". New columns go at the end: stores append them in this order.
+YETI_CDR_COLUMNS: tuple[Column, ...] = (
+    _col("success", BOOL),  # defaults to duration > 0 (ingest.convert.derive_cdr_defaults)
+    *(_col(name, STR) for name in (
+        "destination_prefix", "dialpeer_prefix", "lega_disconnect_reason",
+        "legb_disconnect_reason", "src_name_out", "src_prefix_out", "dst_prefix_out",
+        "diversion_in", "diversion_out", "from_domain", "to_domain", "ruri_domain",
+        "orig_call_id", "term_call_id", "lega_user_agent", "legb_user_agent", "sign_term_ip")),
+    *(_col(name, INT) for name in (
+        "destination_initial_interval", "destination_next_interval",
+        "dialpeer_initial_interval", "dialpeer_next_interval",
+        "auth_orig_transport_protocol_id", "auth_orig_port", "sign_term_port",
+        "sign_term_transport_protocol_id")),
+    *(_rate(name) for name in (
+        "destination_initial_rate", "destination_next_rate", "destination_fee",
+        "dialpeer_initial_rate", "dialpeer_next_rate", "dialpeer_fee")),
+)
 
 CDR_COLUMNS: tuple[Column, ...] = (
     _col("id", INT, required=True),
@@ -70,7 +99,8 @@ CDR_COLUMNS: tuple[Column, ...] = (
     _col("bridged", BOOL),
     _col("bridged_duration", INT, non_negative=True),
     _col("answered_elsewhere", BOOL, default=False),
-    _col("pdd", FLOAT),
+    _col("pdd", DEC, scale=3, precision=9),  # seconds, exact to the millisecond
+    *YETI_CDR_COLUMNS,
 )
 
 # Keys of seed 004's outgoing-active-calls items, in the seed's order. The snapshot envelope
@@ -115,9 +145,6 @@ _CALL_KINDS: dict[str, Kind] = {
     "destination_next_rate": DEC,
     "destination_fee": DEC,
 }
-
-# Rates and fees keep up to 10 fractional digits (switch rate decks use more than 6).
-RATE_SCALE = 10
 
 SNAPSHOT_CALL_COLUMNS: tuple[Column, ...] = tuple(
     _col(key, _CALL_KINDS.get(key, STR), scale=RATE_SCALE if _CALL_KINDS.get(key) is DEC else 0)

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from callstats.columns import CDR_COLUMNS
+from callstats.columns import CDR_COLUMNS, YETI_CDR_COLUMNS
 from callstats.ingest.batches import Format, parse_cdrs
 
 LIMIT = 1 << 20
@@ -50,7 +50,40 @@ EXPECTED = {
     "bridged": False,  # not the default (duration > 0 would make it true)
     "bridged_duration": 5,
     "answered_elsewhere": True,
-    "pdd": 1.25,
+    "pdd": Decimal("1.25"),
+    # yeti's CDR fields (SPEC 3.1's later rows)
+    "success": False,  # not the default (duration > 0 would make it true)
+    "destination_prefix": "4930",
+    "dialpeer_prefix": "49",
+    "lega_disconnect_reason": "OK",
+    "legb_disconnect_reason": "Request Terminated",
+    "src_name_out": "Alice",
+    "src_prefix_out": "380441234567",
+    "dst_prefix_out": "4930123456",
+    "diversion_in": "sip:bob@example.com",
+    "diversion_out": "sip:carol@example.com",
+    "from_domain": "a.example",
+    "to_domain": "b.example",
+    "ruri_domain": "c.example",
+    "orig_call_id": "orig-1@a",
+    "term_call_id": "term-1@b",
+    "lega_user_agent": "Linphone/5.2",
+    "legb_user_agent": "Asterisk 20",
+    "sign_term_ip": "203.0.113.7",
+    "destination_initial_interval": 60,
+    "destination_next_interval": 30,
+    "dialpeer_initial_interval": 1,
+    "dialpeer_next_interval": 6,
+    "auth_orig_transport_protocol_id": 1,
+    "auth_orig_port": 5060,
+    "sign_term_port": 5061,
+    "sign_term_transport_protocol_id": 2,
+    "destination_initial_rate": Decimal("0.0123456789"),
+    "destination_next_rate": Decimal("0.01"),
+    "destination_fee": Decimal("0.5"),
+    "dialpeer_initial_rate": Decimal("123456789012345678.0123456789"),  # 28 digits
+    "dialpeer_next_rate": Decimal("0.0000000001"),
+    "dialpeer_fee": Decimal("0"),
 }
 
 NDJSON = (
@@ -64,7 +97,21 @@ NDJSON = (
     b'"customer_price":1.234567,"vendor_price":0.1,"customer_duration":60,'
     b'"vendor_duration":61,"lega_disconnect_code":200,"legb_disconnect_code":487,'
     b'"internal_disconnect_code":503,"is_redirected":true,"extension_id":7,"bridged":false,'
-    b'"bridged_duration":5,"answered_elsewhere":true,"pdd":1.25}\n'
+    b'"bridged_duration":5,"answered_elsewhere":true,"pdd":1.25,"success":false,'
+    b'"destination_prefix":"4930","dialpeer_prefix":"49","lega_disconnect_reason":"OK",'
+    b'"legb_disconnect_reason":"Request Terminated","src_name_out":"Alice",'
+    b'"src_prefix_out":"380441234567","dst_prefix_out":"4930123456",'
+    b'"diversion_in":"sip:bob@example.com","diversion_out":"sip:carol@example.com",'
+    b'"from_domain":"a.example","to_domain":"b.example","ruri_domain":"c.example",'
+    b'"orig_call_id":"orig-1@a","term_call_id":"term-1@b","lega_user_agent":"Linphone/5.2",'
+    b'"legb_user_agent":"Asterisk 20","sign_term_ip":"203.0.113.7",'
+    b'"destination_initial_interval":60,"destination_next_interval":30,'
+    b'"dialpeer_initial_interval":1,"dialpeer_next_interval":6,'
+    b'"auth_orig_transport_protocol_id":1,"auth_orig_port":5060,"sign_term_port":5061,'
+    b'"sign_term_transport_protocol_id":2,"destination_initial_rate":0.0123456789,'
+    b'"destination_next_rate":"0.01","destination_fee":0.5,'
+    b'"dialpeer_initial_rate":123456789012345678.0123456789,"dialpeer_next_rate":1e-10,'
+    b'"dialpeer_fee":0}\n'
 )
 
 CSV = (
@@ -73,11 +120,21 @@ CSV = (
     b"dst_prefix_in,src_prefix_routing,dst_prefix_routing,src_name_in,auth_orig_ip,"
     b"customer_price,vendor_price,customer_duration,vendor_duration,lega_disconnect_code,"
     b"legb_disconnect_code,internal_disconnect_code,is_redirected,extension_id,bridged,"
-    b"bridged_duration,answered_elsewhere,pdd\n"
+    b"bridged_duration,answered_elsewhere,pdd,success,destination_prefix,dialpeer_prefix,"
+    b"lega_disconnect_reason,legb_disconnect_reason,src_name_out,src_prefix_out,"
+    b"dst_prefix_out,diversion_in,diversion_out,from_domain,to_domain,ruri_domain,"
+    b"orig_call_id,term_call_id,lega_user_agent,legb_user_agent,sign_term_ip,"
+    b"destination_initial_interval,destination_next_interval,dialpeer_initial_interval,"
+    b"dialpeer_next_interval,auth_orig_transport_protocol_id,auth_orig_port,sign_term_port,"
+    b"sign_term_transport_protocol_id,destination_initial_rate,destination_next_rate,"
+    b"destination_fee,dialpeer_initial_rate,dialpeer_next_rate,dialpeer_fee\n"
     b"1001,2024-03-01 10:00:00.123456,2024-03-01T10:00:05Z,1709287265,60,11,12,21,22,0,"
     b"a1b2-c3d4,222,333,380441234567,4930123456,380441234567,4930123456,"
     b'"Alice, ""the"" caller",192.0.2.10,1.234567,0.1,60,61,200,487,503,true,7,false,5,1,'
-    b"1.25\n"
+    b"1.250,0,4930,49,OK,Request Terminated,Alice,380441234567,4930123456,"
+    b"sip:bob@example.com,sip:carol@example.com,a.example,b.example,c.example,orig-1@a,"
+    b"term-1@b,Linphone/5.2,Asterisk 20,203.0.113.7,60,30,1,6,1,5060,5061,2,0.0123456789,"
+    b"0.01,.5,123456789012345678.0123456789,1E-10,0.0\n"
 )
 
 
@@ -99,7 +156,8 @@ def _typed_parquet() -> bytes:
         elif isinstance(value, int):
             columns[name] = pa.array([value], ints.get(name, pa.int64()))
         elif isinstance(value, Decimal):
-            columns[name] = pa.array([value], pa.decimal128(12, 6))
+            columns[name] = pa.array([value], pa.decimal128(28, 10) if "rate" in name
+                                     or "fee" in name else pa.decimal128(12, 6))
         elif isinstance(value, float):
             columns[name] = pa.array([value], pa.float64())
         elif isinstance(value, str):
@@ -201,9 +259,13 @@ BERLIN = ZoneInfo("Europe/Berlin")
         ("is_last_cdr", pa.array([False]), False),
         ("is_last_cdr", pa.array([0], pa.int8()), False),
         ("is_redirected", pa.array(["TRUE"]), True),
-        ("pdd", pa.array([1.5], pa.float32()), 1.5),
-        ("pdd", pa.array([Decimal("2.25")], pa.decimal128(4, 2)), 2.25),
-        ("pdd", pa.array([3], pa.int32()), 3.0),
+        ("pdd", pa.array([1.5], pa.float32()), Decimal("1.5")),
+        ("pdd", pa.array([0.1], pa.float64()), Decimal("0.1")),
+        ("pdd", pa.array([Decimal("2.25")], pa.decimal128(4, 2)), Decimal("2.25")),
+        ("pdd", pa.array([3], pa.int32()), Decimal(3)),
+        ("destination_fee", pa.array([Decimal("0.1234567891")], pa.decimal128(38, 12)),
+         Decimal("0.1234567891")),
+        ("dialpeer_next_rate", pa.array([0.0005], pa.float64()), Decimal("0.0005")),
         ("local_tag", pa.array(["x"], pa.large_string()), "x"),
         ("local_tag", pa.array(["x", ], pa.string()).dictionary_encode(), "x"),
         ("dst_prefix_in", pa.array([4930], pa.int64()), "4930"),
@@ -262,7 +324,16 @@ def test_a_yeti_cdr_row_ingests_unchanged() -> None:
         "customer_duration": 120, "vendor_duration": 120,
         "lega_disconnect_code": 200, "legb_disconnect_code": None,
         "internal_disconnect_code": None, "is_redirected": False, "extension_id": None,
-        "bridged": True, "bridged_duration": 120, "answered_elsewhere": False, "pdd": 0.85,
+        "bridged": True, "bridged_duration": 120, "answered_elsewhere": False,
+        "pdd": Decimal("0.85"),
+        # yeti's CDR fields it keeps now; "" is missing, as everywhere
+        **dict.fromkeys((c.name for c in YETI_CDR_COLUMNS), None),
+        "success": True, "destination_prefix": "4930", "dialpeer_prefix": "49",
+        "destination_next_rate": Decimal("0.0123"), "destination_fee": Decimal(0),
+        "dialpeer_next_rate": Decimal("0.01"), "dialpeer_fee": Decimal(0),
+        "dst_prefix_out": "4930123456", "src_prefix_out": "380441234567",
+        "sign_term_ip": "203.0.113.7", "sign_term_port": 5060, "lega_disconnect_reason": "OK",
+        "auth_orig_port": 5060, "src_name_out": "Alice", "lega_user_agent": "Linphone/5",
     }
 
 

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from callstats.columns import YETI_CDR_COLUMNS
 from callstats.ingest.batches import BatchRejected, Format, parse_cdrs
 from callstats.ingest.convert import MAX_ERRORS
 
@@ -177,7 +178,9 @@ def test_static_defaults() -> None:
         "dst_prefix_in", "src_prefix_routing", "dst_prefix_routing", "src_name_in",
         "auth_orig_ip", "customer_duration", "vendor_duration", "lega_disconnect_code",
         "legb_disconnect_code", "internal_disconnect_code", "extension_id", "pdd",
+        *(c.name for c in YETI_CDR_COLUMNS if c.name != "success"),
     }
+    assert row["success"] is False  # duration 0: not answered
 
 
 @pytest.mark.parametrize(
@@ -208,7 +211,9 @@ def test_csv_rows_count_from_one_after_the_header() -> None:
         ('"customer_id":7', "customer_id", 7),
         ('"is_redirected":true', "is_redirected", True),
         ('"answered_elsewhere":1', "answered_elsewhere", True),
-        ('"pdd":0.25', "pdd", 0.25),
+        ('"pdd":0.25', "pdd", Decimal("0.25")),
+        ('"success":false', "success", False),
+        ('"destination_fee":"0.0000000005"', "destination_fee", Decimal("5E-10")),
         ('"local_tag":"abc"', "local_tag", "abc"),
         ('"customer_price":"0.5"', "customer_price", Decimal("0.5")),
         ('"customer_price":0.5', "customer_price", Decimal("0.5")),

@@ -48,7 +48,7 @@ def arrow_type(column: Column) -> pa.DataType:
         Kind.BOOL: pa.bool_(),
         Kind.STR: pa.string(),
         Kind.TS: pa.timestamp("us", tz="UTC"),
-        Kind.DEC: pa.decimal128(18, column.scale),
+        Kind.DEC: pa.decimal128(column.precision, column.scale),
         Kind.FLOAT: pa.float64(),
     }[column.kind]
 
@@ -250,7 +250,7 @@ def _to_str(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
 
 def _to_decimal(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
     t = values.type
-    target = pa.decimal128(18, column.scale)
+    target = arrow_type(column)
     what = f"a decimal with at most {column.scale} decimal places"
     if pa.types.is_null(t):
         return pa.nulls(len(values), target), []
@@ -403,9 +403,13 @@ _CONVERTERS: dict[Kind, Callable[[pa.Array, Column], tuple[pa.Array, Bad]]] = {
 
 
 def derive_cdr_defaults(table: pa.Table) -> pa.Table:
-    """bridged defaults to duration > 0; bridged_duration to duration when bridged, else 0."""
+    """bridged and success default to duration > 0; bridged_duration to duration when
+    bridged, else 0."""
     duration = table.column("duration")
-    bridged = pc.coalesce(table.column("bridged"), pc.greater(duration, 0))
+    answered = pc.greater(duration, 0)
+    table = table.set_column(table.schema.get_field_index("success"), "success",
+                             pc.coalesce(table.column("success"), answered))
+    bridged = pc.coalesce(table.column("bridged"), answered)
     bridged_duration = pc.coalesce(
         table.column("bridged_duration"),
         pc.if_else(bridged, duration, pa.scalar(0, pa.int64())),

@@ -147,11 +147,17 @@ _BY_KIND = {Kind.INT: pa.int64(), Kind.BOOL: pa.bool_(), Kind.STR: pa.string(),
             Kind.DEC: _EXACT_NUMBER, Kind.TS: pa.string(), Kind.FLOAT: pa.float64()}
 
 
+def _exact_number(column: Column) -> pa.DataType:
+    """Holds every value the column can (rates keep 10 decimals); a number with more
+    decimals than this makes Arrow step aside, and the exact path names its row."""
+    return pa.decimal128(38, max(_EXACT_NUMBER.scale, column.scale))
+
+
 def _sniffed_type(column: Column, value: object) -> pa.DataType | None:
     """Every model column gets a type: Arrow drops columns missing from the schema."""
     exact = column.kind in (Kind.DEC, Kind.TS)
     if value is None:
-        return _BY_KIND[column.kind]
+        return _exact_number(column) if column.kind is Kind.DEC else _BY_KIND[column.kind]
     if type(value) is bool:
         return pa.bool_()
     if type(value) is int:

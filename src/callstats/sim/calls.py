@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from callstats.columns import CDR_COLUMNS
+from callstats.ingest.convert import arrow_type
 from callstats.sim.load import expected_calls
 from callstats.sim.model import TrafficModel, billed_seconds, price_micros
 from callstats.sim.outcomes import FAILOVER, OUTCOMES, UNANSWERED_INBOUND, UNANSWERED_OUTBOUND, Leg
@@ -290,8 +291,12 @@ def _cdr_columns(model: TrafficModel, calls: dict[str, Any], legs: dict[str, np.
         "bridged_duration": ints(np.where(legs["bridged"], duration, 0)),
         "answered_elsewhere": pa.array(outcome == Leg.ANSWERED_ELSEWHERE),
         "pdd": pa.array(np.round(legs["pdd"], 3), mask=~legs["rang"]),
+        "success": pa.array(duration > 0),
     }
-    return {c.name: columns[c.name] for c in CDR_COLUMNS}
+    # The yeti fields the model does not draw yet stay unset (NULL), as in a switch's
+    # CDR that lacks them.
+    return {c.name: columns[c.name] if c.name in columns else pa.nulls(len(call), arrow_type(c))
+            for c in CDR_COLUMNS}
 
 
 def _live_columns(model: TrafficModel, calls: dict[str, Any], legs: dict[str, np.ndarray]

@@ -21,6 +21,7 @@ from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.ingest.batches import SnapshotBatch
 from callstats.stores.base import InsertResult, StoreError
 from callstats.stores.clickhouse_transport import Target, Transport, open_transport, parse_url
+from callstats.stores.history import EXACT_PDD, FIRST_CDR_COLUMNS, PDD_LIMIT, YETI_FIELDS_ADDED
 from callstats.stores.shadows import lower_shadow, shadowed, with_shadows
 from callstats.stores.sql import ClickHouseDialect, Dialect, Statement
 from callstats.stores.sql_reports import SqlReports
@@ -30,7 +31,7 @@ _TYPES = {Kind.INT: "Int64", Kind.BOOL: "Bool", Kind.STR: "String", Kind.TS: "In
 
 
 def column_type(column: Column) -> str:
-    base = _TYPES.get(column.kind) or f"Decimal(18, {column.scale})"
+    base = _TYPES.get(column.kind) or f"Decimal({column.precision}, {column.scale})"
     required = column.required or column.default is not None
     return base if required else f"Nullable({base})"
 
@@ -102,7 +103,8 @@ def _create_tables(db: Transport, layout: Layout) -> None:
 
 
 def _table_ddl(layout: Layout) -> list[str]:
-    cdr_columns = (_columns_ddl(CDR_COLUMNS) + ", INDEX id_range id TYPE minmax GRANULARITY 1")
+    cdr_columns = (_columns_ddl(FIRST_CDR_COLUMNS)
+                   + ", INDEX id_range id TYPE minmax GRANULARITY 1")
     call_columns = _columns_ddl(SNAPSHOT_CALL_COLUMNS)
     return [
         # Customer reports read one account over a time range: that is the sort key.
@@ -127,9 +129,10 @@ _NON_ASCII = "[^\\x00-\\x7F]"
 
 
 def _add_lower_shadows(db: Transport, layout: Layout) -> None:
-    """Every text column gets its lower-case shadow (stores/shadows.py), filled for the
-    non-ASCII values already stored (one mutation per column that has any)."""
-    for table, columns in (("cdrs", CDR_COLUMNS), ("snapshot_calls", SNAPSHOT_CALL_COLUMNS)):
+    """Every text column then stored gets its lower-case shadow (stores/shadows.py), filled
+    for the non-ASCII values already stored (one mutation per column that has any)."""
+    for table, columns in (("cdrs", FIRST_CDR_COLUMNS),
+                           ("snapshot_calls", SNAPSHOT_CALL_COLUMNS)):
         targets = [layout.local(table)] + ([layout.name(table)] if layout.cluster else [])
         for column in shadowed(columns):
             shadow = lower_shadow(column.name)
@@ -149,9 +152,46 @@ def _add_lower_shadows(db: Transport, layout: Layout) -> None:
                     {"texts": texts, "lowers": [t.lower() for t in texts]})
 
 
+
+# ClickHouse casts Float64 to Decimal by truncating toward zero: each value is first moved a
+# quarter millisecond past its nearest millisecond (halves away from zero, as the DuckDB
+# store rounds), so the cast lands on it exactly. Running this again keeps the values
+# (floor(k + 0.25 + 0.5) = k), so a restart half-way through converges.
+_SAFE_PDD = f"if(abs(toFloat64(pdd)) < {PDD_LIMIT}, toFloat64(pdd), 0)"
+_PDD_NUDGED = (f"if(abs(toFloat64(pdd)) < {PDD_LIMIT}, sign({_SAFE_PDD}) * "
+               f"(floor(abs({_SAFE_PDD}) * 1000 + 0.5) + 0.25) / 1000, NULL)")
+_SYNC = " SETTINGS mutations_sync = 2, alter_sync = 2"
+
+
+def _add_yeti_fields(db: Transport, layout: Layout) -> None:
+    for statement in yeti_fields_ddl(layout):
+        db.command(statement)
+
+
+def yeti_fields_ddl(layout: Layout) -> list[str]:
+    """SPEC 3.1's yeti fields appended to `cdrs`, and the shadows of the text ones: NULL in
+    stored rows, but success takes its default, duration > 0; pdd made exact
+    milliseconds. Statements are idempotent, as `upgrade` needs."""
+    added = ", ".join(
+        [f"ADD COLUMN IF NOT EXISTS {c.name} {column_type(c)}" for c in YETI_FIELDS_ADDED]
+        + [f"ADD COLUMN IF NOT EXISTS {lower_shadow(c.name)} Nullable(String)"
+           for c in shadowed(YETI_FIELDS_ADDED)])
+    exact = f"MODIFY COLUMN pdd {column_type(EXACT_PDD)}"
+    local, cluster = layout.local("cdrs"), layout.on_cluster()
+    statements = [
+        f"ALTER TABLE {local}{cluster} {added}",
+        f"ALTER TABLE {local}{cluster} UPDATE success = duration > 0, pdd = {_PDD_NUDGED} "
+        f"WHERE true{_SYNC}",
+        f"ALTER TABLE {local}{cluster} {exact}{_SYNC}",
+    ]
+    if layout.cluster:  # the Distributed table mirrors the local tables' columns
+        statements.append(f"ALTER TABLE {layout.name('cdrs')}{cluster} {added}, {exact}")
+    return statements
+
+
 # Schema history: entry N upgrades a database from version N to N + 1. Append only.
 Migration = Callable[[Transport, Layout], None]
-MIGRATIONS: Sequence[Migration] = (_create_tables, _add_lower_shadows)
+MIGRATIONS: Sequence[Migration] = (_create_tables, _add_lower_shadows, _add_yeti_fields)
 SCHEMA_VERSION = len(MIGRATIONS)
 TTL_TABLES = (("cdrs", "time_start"), ("snapshots", "snapshot_timestamp"),
               ("snapshot_calls", "snapshot_timestamp"))

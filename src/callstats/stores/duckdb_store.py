@@ -18,6 +18,7 @@ from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.ingest.batches import SnapshotBatch
 from callstats.stores.base import InsertResult, QueryTimeout, StoreError, StoreUnavailable
 from callstats.stores.deadlines import Watchdog
+from callstats.stores.history import EXACT_PDD, FIRST_CDR_COLUMNS, PDD_LIMIT, YETI_FIELDS_ADDED
 from callstats.stores.shadows import lower_shadow, shadowed, with_shadows
 from callstats.stores.sql import DUCKDB, Statement
 from callstats.stores.sql_reports import SqlReports
@@ -31,14 +32,17 @@ _SQL_TYPES = {
 }
 
 
+def _sql_type(column: Column) -> str:
+    return _SQL_TYPES.get(column.kind) or f"DECIMAL({column.precision}, {column.scale})"
+
+
 def _column_ddl(column: Column) -> str:
-    sql_type = _SQL_TYPES.get(column.kind) or f"DECIMAL(18, {column.scale})"
     not_null = " NOT NULL" if column.required or column.default is not None else ""
-    return f"{column.name} {sql_type}{not_null}"
+    return f"{column.name} {_sql_type(column)}{not_null}"
 
 
 def _create_cdrs(con: duckdb.DuckDBPyConnection) -> None:
-    columns = ",\n  ".join(_column_ddl(c) for c in CDR_COLUMNS)
+    columns = ",\n  ".join(_column_ddl(c) for c in FIRST_CDR_COLUMNS)
     con.execute(f"CREATE TABLE cdrs (\n  {columns}\n)")
     calls = ",\n  ".join(_column_ddl(c) for c in SNAPSHOT_CALL_COLUMNS)
     con.execute(
@@ -62,7 +66,7 @@ def _split_for_clustering(con: duckdb.DuckDBPyConnection) -> None:
     """`cdrs` becomes the clustered part, sorted by (customer_acc_id, time_start) by
     compaction; new rows land in `cdrs_recent`; `cdrs_merging` holds rows being merged.
     Reports read the `cdr_rows` view over all three."""
-    columns = ",\n  ".join(_column_ddl(c) for c in CDR_COLUMNS)
+    columns = ",\n  ".join(_column_ddl(c) for c in FIRST_CDR_COLUMNS)
     con.execute("ALTER TABLE cdrs RENAME TO cdrs_recent")  # the next compaction sorts them
     for table in ("cdrs", "cdrs_merging"):
         con.execute(f"CREATE TABLE {table} (\n  {columns}\n)")
@@ -79,11 +83,11 @@ _NON_ASCII = "NOT regexp_full_match({c}, '[\\x00-\\x7f]*')"
 
 
 def _add_lower_shadows(con: duckdb.DuckDBPyConnection) -> None:
-    """Every text column gets its lower-case shadow (stores/shadows.py), filled for the
-    non-ASCII values already stored."""
+    """Every text column then stored gets its lower-case shadow (stores/shadows.py), filled
+    for the non-ASCII values already stored."""
     con.create_function("callstats_lower", str.lower, ["VARCHAR"], "VARCHAR")
     try:
-        for tables, columns in ((CDR_TABLES, CDR_COLUMNS),
+        for tables, columns in ((CDR_TABLES, FIRST_CDR_COLUMNS),
                                 (("snapshot_calls",), SNAPSHOT_CALL_COLUMNS)):
             for table in tables:
                 for column in shadowed(columns):
@@ -96,6 +100,28 @@ def _add_lower_shadows(con: duckdb.DuckDBPyConnection) -> None:
         con.remove_function("callstats_lower")
 
 
+# DuckDB's cast of a DOUBLE to DECIMAL rounds halves away from zero, as the ClickHouse store
+# rounds. Only core SQL here, no function calls: a migration still in the write-ahead log is
+# replayed when the file opens, before DuckDB loads its function extensions.
+_PDD_MILLIS = (f"CASE WHEN pdd > -{PDD_LIMIT} AND pdd < {PDD_LIMIT} "
+               "THEN CAST(pdd AS DECIMAL(9, 3)) END")
+
+
+def _add_yeti_fields(con: duckdb.DuckDBPyConnection) -> None:
+    """SPEC 3.1's yeti fields appended to the three CDR tables, then the shadows of the text
+    ones: NULL in stored rows, but success takes its default, duration > 0; pdd made exact
+    milliseconds (`stores.history`)."""
+    added = [*YETI_FIELDS_ADDED, *(Column(lower_shadow(c.name), Kind.STR)
+                                   for c in shadowed(YETI_FIELDS_ADDED))]
+    for table in CDR_TABLES:
+        for column in added:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {column.name} {_sql_type(column)}")
+        con.execute(f"UPDATE {table} SET success = duration > 0")
+        con.execute(f"ALTER TABLE {table} ALTER pdd SET DATA TYPE {_sql_type(EXACT_PDD)} "
+                    f"USING ({_PDD_MILLIS})")
+    con.execute(CDR_ROWS_VIEW)
+
+
 # Schema history: entry N upgrades a data directory from version N to N + 1. Append only.
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: Sequence[Migration] = (
@@ -103,6 +129,7 @@ MIGRATIONS: Sequence[Migration] = (
     _create_ingest_log,
     _split_for_clustering,
     _add_lower_shadows,
+    _add_yeti_fields,
 )
 # The clustering key of `cdrs`: customer reports read one account over a time range.
 CLUSTER_ORDER = "customer_acc_id, time_start"
