@@ -150,3 +150,31 @@ class ExtensionRow:
 
 PBX_COUNTS = ("answered", "bridged", "bridged_duration", "busy", "duration", "failed",
               "not answered", "rejected", "total", "diverted", "answered elsewhere")
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column, ascending or descending; ties go by the resource's id in the same
+    direction. NULL sorts after every value ascending, before them descending (as
+    PostgreSQL, where yeti's lists come from, orders by default)."""
+
+    column: str
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class CdrListQuery:
+    """One page of a side's CDRs (SPEC 9.3): `/cdrs` is ORIGINATION (is_last_cdr, by
+    customer_acc_id), `/incoming-cdrs` TERMINATION (by vendor_acc_id). `account_ids` are
+    the caller's usable accounts (never empty: no account, no query); `filters` name
+    stored columns (a `time_start` window included, as the resource's default adds it).
+    The answer: the total count of matching rows and the page's rows with `columns`, in
+    that order. `limit` None: every row from `offset` (the CSV stream)."""
+
+    side: Side
+    account_ids: tuple[int, ...]
+    filters: tuple[Filter, ...]
+    sort: SortKey
+    columns: tuple[str, ...]
+    offset: int = 0
+    limit: int | None = 50

@@ -49,3 +49,12 @@ def spell(value: Decimal) -> str:
         return f"{text}.0"
     whole, fraction = text.split(".")
     return f"{whole}.{fraction.rstrip('0') or '0'}"
+
+
+def per_second(calls: int, seconds: int) -> str:
+    """calls / seconds rounded half away from zero to 4 places, spelled as the other
+    decimal metrics: "0.0167", "0.0"."""
+    scaled = (2 * abs(calls) * 10_000 + seconds) // (2 * seconds)
+    whole, rest = divmod(scaled, 10_000)
+    fraction = f"{rest:04d}".rstrip("0") or "0"
+    return f"{'-' if calls < 0 else ''}{whole}.{fraction}"

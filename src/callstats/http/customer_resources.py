@@ -1,0 +1,75 @@
+"""The customer API's JSON:API resources read from the metadata store: `GET /accounts` and
+`GET /accounts/{uuid}` (SPEC 9.2), scoped exactly as the reports are: the accounts an api
+access's or a dynamic token's `account_ids` name, else all of its customer's."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from callstats.http.customer_auth import Principal, authenticate
+from callstats.http.jsonapi import answer, base_url, document, query_items, services_of
+from callstats.http.services import Services
+from callstats.jsonapi import errors
+from callstats.jsonapi.document import API_PREFIX, Record, list_document, resource_object
+from callstats.jsonapi.matching import select
+from callstats.jsonapi.openapi import list_operation, show_operation
+from callstats.jsonapi.query import parse_fields, parse_list
+from callstats.metadata.store import Account
+from callstats.reports.resources import ACCOUNTS, RESOURCES
+
+router = APIRouter(prefix=API_PREFIX, tags=["customer API v1: resources"])
+
+
+def usable_accounts(services: Services, principal: Principal) -> list[Account]:
+    """Every account the principal may use (the one tenancy rule: `Principal.may_use`)."""
+    return [a for a in services.metadata.list_accounts(principal.customer_id)
+            if principal.may_use(a)]
+
+
+def _record(account: Account) -> Record:
+    return {"uuid": account.uuid, "name": account.name}
+
+
+@router.get("/accounts", summary=ACCOUNTS.summary, response_class=Response,
+            openapi_extra=list_operation(ACCOUNTS))
+async def list_accounts(request: Request) -> Response:
+    services = services_of(request)
+
+    def work() -> Response:
+        principal = authenticate(request, services)
+        listing = parse_list(ACCOUNTS, query_items(request), int(services.clock() * 1e6),
+                             known=RESOURCES)
+        records = [_record(a) for a in usable_accounts(services, principal)]
+        chosen = select(records, listing.filters, listing.sort, ACCOUNTS.id_column)
+        page = chosen[listing.page.offset:listing.page.offset + listing.page.size]
+        base = base_url(request, services.settings.trusted_proxies)
+        data = [resource_object(ACCOUNTS, r, base, listing.fields) for r in page]
+        return document(request, list_document(data, len(chosen), listing.page, base,
+                                               ACCOUNTS.path, listing.link_params))
+
+    return await answer(work)
+
+
+@router.get("/accounts/{id}", summary="One account the caller may use",
+            response_class=Response,
+            openapi_extra=show_operation(ACCOUNTS, {"type": "string", "format": "uuid"}))
+async def show_account(request: Request) -> Response:
+    services = services_of(request)
+    key = request.path_params["id"]
+
+    def work() -> Response:
+        principal = authenticate(request, services)
+        fields = parse_fields(ACCOUNTS, query_items(request), RESOURCES)
+        try:
+            account_uuid = ACCOUNTS.id_type.parse(key)
+        except ValueError:
+            raise errors.JsonApiError(errors.invalid_key(key)) from None
+        account = services.metadata.find_account_by_uuid(str(account_uuid))
+        if account is None or not principal.may_use(account):
+            raise errors.JsonApiError(errors.record_not_found(key))
+        base = base_url(request, services.settings.trusted_proxies)
+        return document(request, {"data": resource_object(ACCOUNTS, _record(account), base,
+                                                          fields)})
+
+    return await answer(work)
