@@ -34,8 +34,10 @@ def parse_create(resource: Resource, body: bytes) -> CreateRequest:
         raise errors.JsonApiError(errors.invalid_document())
     if data.get("type") != resource.type:
         raise errors.JsonApiError(errors.type_mismatch(str(data.get("type"))))
-    given = data.get("attributes") or {}
-    relationships = data.get("relationships") or {}
+    given = data.get("attributes", {})
+    relationships = data.get("relationships", {})
+    given = {} if given is None else given
+    relationships = {} if relationships is None else relationships
     if not isinstance(given, dict) or not isinstance(relationships, dict):
         raise errors.JsonApiError(errors.invalid_document())
     writable = resource.writable

@@ -32,8 +32,9 @@ SECOND = 1_000_000
 
 def rails_time(micros: int) -> str:
     """`YYYY-MM-DDTHH:MM:SS.fffZ`, UTC, finer fractions truncated (as Rails encodes)."""
-    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    m = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
+    return (f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:"
+            f"{m.second:02d}.{m.microsecond // 1000:03d}Z")
 
 
 def _boolean(text: str) -> bool:
