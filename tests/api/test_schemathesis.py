@@ -1,6 +1,6 @@
 """schemathesis against /openapi.json, in-process over the ASGI app: every customer API and
-PBX operation, with a valid token, answers without a 5xx and as its schema documents
-(status codes, content types, headers, bodies)."""
+PBX operation (the JSON:API resources and charts included), with a valid token, answers
+without a 5xx and as its schema documents (status codes, content types, headers, bodies)."""
 
 from __future__ import annotations
 
@@ -54,6 +54,25 @@ def _aim(case) -> None:  # type: ignore[no-untyped-def]
     client = (case.path_parameters or {}).get("client_id")
     if isinstance(client, str) and len(client) % 2 == 0:
         case.path_parameters["client_id"] = "@me" if len(client) % 4 else "1"
+    if _even(case.path_parameters or {}, "id"):
+        case.path_parameters["id"] = UUID
+    linkage = _account_linkage(case.body)
+    if linkage is not None and _even(linkage, "id"):  # only replaced, never added
+        linkage["id"] = UUID
+
+
+def _even(values: dict, key: str) -> bool:  # type: ignore[type-arg]
+    value = values.get(key)
+    return isinstance(value, str) and value[:1] != "" and value[:1] in "02468ace"
+
+
+def _account_linkage(body: object) -> dict | None:  # type: ignore[type-arg]
+    """relationships.account.data of a generated JSON:API create body, if it has one."""
+    for key in ("data", "relationships", "account", "data"):
+        if not isinstance(body, dict):
+            return None
+        body = body.get(key)
+    return body if isinstance(body, dict) else None
 
 
 @schema.parametrize()
