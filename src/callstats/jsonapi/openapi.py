@@ -40,7 +40,7 @@ def resource_schema(resource: Resource, links: bool = True) -> dict[str, object]
                                "properties": {"self": {"type": "string"}}}
         required.append("links")
     if resource.account_column is not None:
-        linkage = {"type": "object", "required": ["type", "id"],
+        linkage: dict[str, object] = {"type": "object", "required": ["type", "id"],
                    "properties": {"type": {"enum": ["accounts"]}, "id": {"type": "string"}}}
         properties["relationships"] = {
             "type": "object", "required": ["account"],

@@ -67,9 +67,10 @@ class AttrType:
     filter_schema: dict[str, object] = field(default_factory=dict)  # OpenAPI of a value
 
 
-_DECIMAL_JSON = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]+$"}
-_TIME_JSON = {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:"
-              r"[0-9]{2}\.[0-9]{3}Z$"}
+_DECIMAL_JSON: dict[str, object] = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]+$"}
+_TIME_JSON: dict[str, object] = {
+    "type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+                                 r"\.[0-9]{3}Z$"}
 
 INTEGER = AttrType("number", NUMBER_OPS, INTEGER_PARAM.parse, _same, {"type": "integer"},
                    {"type": "integer", "format": "int64"})
