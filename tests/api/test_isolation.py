@@ -17,17 +17,11 @@ import orjson
 import pytest
 
 from tests.support.api import Api
+from tests.support.tenants import A1, A2, ALLOWED_IP, B1, CALLS, OWNER, UUIDS
 from tests.support.times import SECOND, iso
 from tests.support.wire import FORBIDDEN, LOGIN_FAILED, UNAUTHORIZED, V1, invalid
 
 NOW = 1_735_000_000
-A1, A2, B1 = 101, 102, 201
-CALLS = {A1: 1, A2: 2, B1: 4}
-OWNER = {A1: 1, A2: 1, B1: 2}
-UUIDS = {A1: "a1a1a1a1-0000-4000-8000-000000000101",
-         A2: "a2a2a2a2-0000-4000-8000-000000000102",
-         B1: "b1b1b1b1-0000-4000-8000-000000000201"}
-ALLOWED_IP = "10.1.1.1"
 
 
 def populate(api: Api) -> None:
