@@ -6,6 +6,8 @@ snapshot tables do not change. The old directories are built from the old DDL it
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -141,6 +143,20 @@ def test_duckdb_upgrades_a_version_3_file(old_duckdb: Path, tmp_path: Path) -> N
         assert [r[:2] for r in _describe(old_duckdb, relation)] == [
             r[:2] for r in _describe(fresh, relation)], relation
     assert _model_columns([r[0] for r in _describe(fresh, "cdr_rows")]) == STORED
+
+
+def test_an_upgrade_still_in_the_write_ahead_log_replays(old_duckdb: Path) -> None:
+    """A process killed right after upgrading leaves the migration in DuckDB's WAL; the next
+    open replays it (before DuckDB has loaded its function extensions)."""
+    script = ("import os, sys\nfrom callstats.stores.duckdb_store import DuckDBStore\n"
+              "store = DuckDBStore(sys.argv[1])\nos._exit(0)  # no close: no checkpoint\n")
+    subprocess.run([sys.executable, "-c", script, str(old_duckdb)], check=True, timeout=120)
+    assert Path(f"{old_duckdb}.wal").exists()
+    store = DuckDBStore(old_duckdb)
+    try:
+        assert [cdr_value(store, "pdd", i) for i, _, _ in PDDS] == [e for _, _, e in PDDS]
+    finally:
+        store.close()
 
 
 # --- ClickHouse --------------------------------------------------------------------------

@@ -24,7 +24,8 @@ YETI_FIELDS_ADDED: tuple[Column, ...] = YETI_CDR_COLUMNS
 EXACT_PDD: Column = next(c for c in CDR_COLUMNS if c.name == "pdd")
 
 # pdd as exact milliseconds, from the float an earlier schema kept: the nearest
-# millisecond, halves away from zero, in IEEE double arithmetic, which both engines
-# compute alike; values beyond decimal(9, 3) (and NaN, infinities) become NULL.
+# millisecond of the double, halves away from zero (both stores compute it alike; the
+# upgrade tests hold them to one table of values); values beyond decimal(9, 3), NaN and
+# infinities become NULL.
 PDD_LIMIT = "999999.9995"
 
