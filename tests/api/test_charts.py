@@ -210,3 +210,11 @@ def test_malformed_bodies_and_no_token(api: Api, token: str) -> None:
     response = api.request("POST", "/api/rest/customer/v1/chart-active-calls",
                            content=b"{", headers={"Authorization": token})
     assert response.status_code == 400
+
+
+def test_a_body_over_64_kib_is_refused(api: Api, token: str) -> None:
+    body = chart_body("chart-active-calls", A1)
+    body["padding"] = "x" * 70_000
+    status, answer = _problems(api, token, body)
+    assert (status, answer) == (413, {"errors": [error(
+        "Request body too large", "The body is over 65536 bytes.", "413", "413")]})

@@ -11,9 +11,12 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from callstats.http.admin import read_body
 from callstats.http.customer_auth import Principal, authenticate
 from callstats.http.jsonapi import answer, base_url, document, services_of
+from callstats.http.jsonapi import errors as errors_response
 from callstats.http.services import Services
+from callstats.ingest.batches import BodyTooLarge
 from callstats.jsonapi import errors
 from callstats.jsonapi.create import CreateRequest, parse_create
 from callstats.jsonapi.document import API_PREFIX, resource_object
@@ -27,6 +30,7 @@ from callstats.reports.resources import CHART_ACTIVE_CALLS, CHART_ORIGINATED_CPS
 from callstats.stores.base import Store
 
 DAY_US = 86_400 * SECOND
+MAX_BODY = 64 * 1024  # a chart request is a few hundred bytes
 Chart = Callable[[Store, int, int, int, list[int]], dict[str, charts.Points]]
 
 
@@ -61,7 +65,10 @@ def chart_router() -> APIRouter:
 def _endpoint(resource: Resource, chart: Chart) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         services = services_of(request)
-        body = await request.body()
+        try:
+            body = await read_body(request, MAX_BODY)
+        except BodyTooLarge:
+            return errors_response(errors.JsonApiError(errors.body_too_large(MAX_BODY)))
 
         def work() -> Response:
             principal = authenticate(request, services)

@@ -100,3 +100,7 @@ def invalid_value(name: str, message: str, pointer: str) -> ErrorObject:
     """A create body's value that cannot be used (422, as a model validation error)."""
     detail = f"{name} - {message}" if name else message
     return ErrorObject(message, detail, "100", 422, pointer)
+
+
+def body_too_large(limit: int) -> ErrorObject:
+    return ErrorObject("Request body too large", f"The body is over {limit} bytes.", "413", 413)

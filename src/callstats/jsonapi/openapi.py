@@ -134,6 +134,7 @@ def create_operation(resource: Resource) -> dict[str, object]:
                     "content": {MEDIA_TYPE: {"schema": document}}},
             "400": _errors("Not a JSON:API document of this type"),
             "401": _UNAUTHORIZED,
+            "413": _errors("A body over 64 KiB"),
             "422": _errors("A value that cannot be used: a bad time, from after to, an "
                            "account that is not the caller's, too many points"),
         }}
