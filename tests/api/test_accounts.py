@@ -85,6 +85,7 @@ def test_headers(api: Api, token: str) -> None:
     assert response.headers["cache-control"] == "max-age=0, private, must-revalidate"
     for name, value in SECURITY_HEADERS.items():
         assert response.headers[name] == value
+    assert response.headers["x-request-id"] and float(response.headers["x-runtime"]) >= 0
     again = get(api, "/accounts", token, headers={"If-None-Match": tag})
     assert again.status_code == 304 and again.content == b""
     failed = get(api, "/accounts", "not-a-token")
