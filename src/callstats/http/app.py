@@ -10,8 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from callstats import __version__
-from callstats.http import admin, customer_api, customer_resources, ops, pbx_api
-from callstats.http.customer_charts import chart_router
+from callstats.http import admin, customer_api, customer_charts, customer_resources, ops, pbx_api
 from callstats.http.customer_headers import CustomerHeaders
 from callstats.http.errors import install_error_handlers
 from callstats.http.maintenance import Maintenance
@@ -58,8 +57,8 @@ def create_app(
     app.include_router(ops.router)
     app.include_router(admin.router)
     app.include_router(customer_api.router())
-    app.include_router(customer_resources.router)
-    app.include_router(chart_router())
+    app.include_router(customer_resources.router())
+    app.include_router(customer_charts.router())
     app.include_router(pbx_api.router())
     # Outermost last: the SPEC 4.6 headers go on every customer response, also on the 500
     # that RequestLog answers for a fault of ours.

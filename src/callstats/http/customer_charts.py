@@ -12,10 +12,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from callstats.http.admin import read_body
-from callstats.http.customer_auth import Principal, authenticate
+from callstats.http.customer_auth import authenticate
 from callstats.http.jsonapi import answer, base_url, document, services_of
 from callstats.http.jsonapi import errors as errors_response
-from callstats.http.services import Services
+from callstats.http.tenancy import usable_account
 from callstats.ingest.batches import BodyTooLarge
 from callstats.jsonapi import errors
 from callstats.jsonapi.create import CreateRequest, parse_create
@@ -23,7 +23,6 @@ from callstats.jsonapi.document import API_PREFIX, resource_object
 from callstats.jsonapi.model import Resource
 from callstats.jsonapi.openapi import create_operation
 from callstats.jsonapi.types import SECOND, rails_time
-from callstats.metadata.store import Account
 from callstats.reports import charts
 from callstats.reports.concurrent import MAX_POINTS
 from callstats.reports.resources import CHART_ACTIVE_CALLS, CHART_ORIGINATED_CPS
@@ -34,16 +33,6 @@ MAX_BODY = 64 * 1024  # a chart request is a few hundred bytes
 Chart = Callable[[Store, int, int, int, list[int]], dict[str, charts.Points]]
 
 
-def _account(services: Services, principal: Principal, key: str | None) -> Account | None:
-    if key is None:
-        return None
-    try:
-        account = services.metadata.find_account_by_uuid(str(uuid.UUID(key)))
-    except ValueError:
-        return None
-    return account if account is not None and principal.may_use(account) else None
-
-
 def _window(create: CreateRequest, now_us: int) -> tuple[int, int]:
     to_us = create.attributes.get("to_time", now_us)
     assert isinstance(to_us, int)
@@ -52,14 +41,14 @@ def _window(create: CreateRequest, now_us: int) -> tuple[int, int]:
     return from_us, to_us
 
 
-def chart_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX, tags=["customer API v1: charts"])
+def router() -> APIRouter:
+    routes = APIRouter(prefix=API_PREFIX, tags=["customer API v1: charts"])
     for resource, chart in ((CHART_ACTIVE_CALLS, charts.active_calls),
                             (CHART_ORIGINATED_CPS, charts.originated_cps)):
-        router.add_api_route(resource.path, _endpoint(resource, chart), methods=["POST"],
+        routes.add_api_route(resource.path, _endpoint(resource, chart), methods=["POST"],
                              status_code=201, summary=resource.summary,
                              response_class=Response, openapi_extra=create_operation(resource))
-    return router
+    return routes
 
 
 def _endpoint(resource: Resource, chart: Chart) -> Callable[[Request], Awaitable[Response]]:
@@ -74,7 +63,8 @@ def _endpoint(resource: Resource, chart: Chart) -> Callable[[Request], Awaitable
             principal = authenticate(request, services)
             create = parse_create(resource, body)
             problems = list(create.invalid)
-            account = _account(services, principal, create.account)
+            account = (None if create.account is None
+                       else usable_account(services, principal, create.account))
             if account is None:
                 problems.append(errors.invalid_value("account", "can't be blank",
                                                      "/data/relationships/account"))

@@ -7,9 +7,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from callstats.http.customer_auth import Principal, authenticate
+from callstats.http.customer_auth import authenticate
 from callstats.http.jsonapi import answer, base_url, document, query_items, services_of
-from callstats.http.services import Services
+from callstats.http.tenancy import usable_account, usable_accounts
 from callstats.jsonapi import errors
 from callstats.jsonapi.document import API_PREFIX, Record, list_document, resource_object
 from callstats.jsonapi.matching import select
@@ -18,21 +18,22 @@ from callstats.jsonapi.query import parse_fields, parse_list
 from callstats.metadata.store import Account
 from callstats.reports.resources import ACCOUNTS, RESOURCES
 
-router = APIRouter(prefix=API_PREFIX, tags=["customer API v1: resources"])
 
-
-def usable_accounts(services: Services, principal: Principal) -> list[Account]:
-    """Every account the principal may use (the one tenancy rule: `Principal.may_use`)."""
-    return [a for a in services.metadata.list_accounts(principal.customer_id)
-            if principal.may_use(a)]
+def router() -> APIRouter:
+    routes = APIRouter(prefix=API_PREFIX, tags=["customer API v1: resources"])
+    routes.add_api_route("/accounts", list_accounts, methods=["GET"], summary=ACCOUNTS.summary,
+                         response_class=Response, openapi_extra=list_operation(ACCOUNTS))
+    routes.add_api_route("/accounts/{id}", show_account, methods=["GET"],
+                         summary="One account the caller may use", response_class=Response,
+                         openapi_extra=show_operation(ACCOUNTS, {"type": "string",
+                                                                 "format": "uuid"}))
+    return routes
 
 
 def _record(account: Account) -> Record:
     return {"uuid": account.uuid, "name": account.name}
 
 
-@router.get("/accounts", summary=ACCOUNTS.summary, response_class=Response,
-            openapi_extra=list_operation(ACCOUNTS))
 async def list_accounts(request: Request) -> Response:
     services = services_of(request)
 
@@ -51,9 +52,6 @@ async def list_accounts(request: Request) -> Response:
     return await answer(work)
 
 
-@router.get("/accounts/{id}", summary="One account the caller may use",
-            response_class=Response,
-            openapi_extra=show_operation(ACCOUNTS, {"type": "string", "format": "uuid"}))
 async def show_account(request: Request) -> Response:
     services = services_of(request)
     key = request.path_params["id"]
@@ -62,11 +60,11 @@ async def show_account(request: Request) -> Response:
         principal = authenticate(request, services)
         fields = parse_fields(ACCOUNTS, query_items(request), RESOURCES)
         try:
-            account_uuid = ACCOUNTS.id_type.parse(key)
+            ACCOUNTS.id_type.parse(key)
         except ValueError:
             raise errors.JsonApiError(errors.invalid_key(key)) from None
-        account = services.metadata.find_account_by_uuid(str(account_uuid))
-        if account is None or not principal.may_use(account):
+        account = usable_account(services, principal, key)
+        if account is None:
             raise errors.JsonApiError(errors.record_not_found(key))
         base = base_url(request, services.settings.trusted_proxies)
         return document(request, {"data": resource_object(ACCOUNTS, _record(account), base,

@@ -1,12 +1,15 @@
 """Tenancy (SPEC 4.1, 4.2): which accounts a request may read. A report's `account-id`
-is resolved here, against the authenticated principal, before any store is asked."""
+is resolved here, against the authenticated principal, before any store is asked; the
+JSON:API resources list and check accounts with the same rule (`Principal.may_use`)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from callstats.http.customer_auth import Principal
 from callstats.http.services import Services
+from callstats.metadata.store import Account
 
 
 def account_resolver(services: Services, principal: Principal) -> Callable[[object], object]:
@@ -21,3 +24,20 @@ def account_resolver(services: Services, principal: Principal) -> Callable[[obje
         return account.id
 
     return resolve
+
+
+def usable_accounts(services: Services, principal: Principal) -> list[Account]:
+    """Every account the principal may use: its login's or dynamic token's `account_ids`,
+    else all of its customer's."""
+    return [a for a in services.metadata.list_accounts(principal.customer_id)
+            if principal.may_use(a)]
+
+
+def usable_account(services: Services, principal: Principal, key: str) -> Account | None:
+    """The account with this uuid (any letter case) if the principal may use it; None for
+    an unknown, a foreign and a malformed one alike."""
+    try:
+        account = services.metadata.find_account_by_uuid(str(uuid.UUID(key)))
+    except ValueError:
+        return None
+    return account if account is not None and principal.may_use(account) else None
