@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -81,6 +81,35 @@ class Settings(BaseSettings):
         "`query timed out` (DuckDB: interrupted; ClickHouse: max_execution_time); 0: no limit.",
     )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+    cookie_secure: bool = Field(
+        False,
+        description="Mark the customer session cookie `Secure` (send it over HTTPS only); "
+        "turn on whenever the portal is served over HTTPS.",
+    )
+    portal_title: str = Field(
+        "callstats", min_length=1, max_length=80,
+        description="Name shown in the portal's header and browser tab.",
+    )
+    portal_logo_url: str = Field(
+        "",
+        description="Logo shown in the portal's header: a path on this server's origin "
+        "(e.g. one your reverse proxy serves), a `data:` URL, or an `https://` URL (its "
+        "origin is then allowed for images only). Empty: no logo.",
+    )
+    portal_accent: str = Field(
+        "#1f6feb", pattern=r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$",
+        description="Accent colour of the portal (buttons, links, first chart series), "
+        "`#rgb` or `#rrggbb`.",
+    )
+
+    @field_validator("portal_logo_url")
+    @classmethod
+    def _logo_url(cls, value: str) -> str:
+        if value and not value.startswith(("/", "https://", "http://", "data:image/")):
+            raise ValueError("a path starting with /, an http(s):// URL or a data:image/ URL")
+        if value.startswith("//"):
+            raise ValueError("a protocol-relative URL; spell out https://")
+        return value
 
     def store_url(self) -> str:
         return self.store or f"duckdb:///{(self.data_dir / 'cdr.duckdb').resolve()}"

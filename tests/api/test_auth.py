@@ -53,9 +53,9 @@ def set_cookies(response) -> list[str]:  # type: ignore[no-untyped-def]
 
 def cookie_token(header: str) -> tuple[str, int]:
     """(token, Expires as unix seconds) of a session Set-Cookie, checking its exact form."""
-    value, path, expires, http_only = header.split("; ")
+    value, path, expires, http_only, same_site = header.split("; ")
     name, token = value.split("=", 1)
-    assert (name, path, http_only) == (COOKIE, "Path=/", "HttpOnly")
+    assert (name, path, http_only, same_site) == (COOKIE, "Path=/", "HttpOnly", "SameSite=Lax")
     assert expires.startswith("Expires=") and expires.endswith(" GMT")
     return token, int(parsedate_to_datetime(expires.removeprefix("Expires=")).timestamp())
 

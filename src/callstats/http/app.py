@@ -17,6 +17,7 @@ from callstats.http.maintenance import Maintenance
 from callstats.http.metrics import Metrics
 from callstats.http.requestlog import RequestLog
 from callstats.http.services import Services
+from callstats.portal.routes import portal_router
 from callstats.settings import Settings
 
 
@@ -47,7 +48,7 @@ def create_app(
         version=__version__,
         description="Call statistics for VoIP customers; yeti customer API v1 compatible.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # the portal serves /docs from the package, offline
         redoc_url=None,
     )
     if services is not None:
@@ -60,6 +61,7 @@ def create_app(
     app.include_router(customer_resources.router())
     app.include_router(customer_charts.router())
     app.include_router(pbx_api.router())
+    app.include_router(portal_router(settings))
     # Outermost last: the SPEC 4.6 headers go on every customer response, also on the 500
     # that RequestLog answers for a fault of ours.
     app.add_middleware(RequestLog, metrics=app.state.metrics)

@@ -97,15 +97,22 @@ def session_cookie(services: Services, principal: Principal) -> str:
                                    sorted(principal.account_ids), list(principal.allowed_ips))
     else:
         token = mint_token(secret, principal.api_access_id, lifetime, now)
-    return cookie_header(token, int(now) + lifetime)
+    return cookie_header(token, int(now) + lifetime, services.settings.cookie_secure)
 
 
-def cookie_header(token: str, expires: int) -> str:
+def cookie_header(token: str, expires: int, secure: bool = False) -> str:
+    """Never readable by script; sent on top-level navigation from other sites (a link to
+    the portal keeps the session) but not on their subrequests (SameSite=Lax)."""
     when = format_datetime(datetime.fromtimestamp(expires, UTC), usegmt=True)
-    return f"{COOKIE}={token}; Path=/; Expires={when}; HttpOnly"
+    return f"{COOKIE}={token}; Path=/; Expires={when}; {_COOKIE_FLAGS[secure]}"
 
 
-EXPIRED_COOKIE = f"{COOKIE}=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly"
+def expired_cookie(secure: bool = False) -> str:
+    return (f"{COOKIE}=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; "
+            f"{_COOKIE_FLAGS[secure]}")
+
+
+_COOKIE_FLAGS = {False: "HttpOnly; SameSite=Lax", True: "HttpOnly; SameSite=Lax; Secure"}
 
 
 def client_ip(request: Request, trusted: str) -> str:

@@ -12,12 +12,12 @@ from starlette.responses import Response
 
 from callstats.auth.tokens import mint_token
 from callstats.http.customer_auth import (
-    EXPIRED_COOKIE,
     LOGIN_FAILED,
     UNAUTHORIZED,
     authenticate,
     client_ip,
     cookie_header,
+    expired_cookie,
     ip_allowed,
     login_failed,
 )
@@ -88,7 +88,8 @@ async def login(request: Request) -> Response:
 
     token, expires, cookie_auth = await run_in_threadpool(check)
     if cookie_auth:
-        return Response(status_code=201, headers={"set-cookie": cookie_header(token, expires)})
+        cookie = cookie_header(token, expires, services.settings.cookie_secure)
+        return Response(status_code=201, headers={"set-cookie": cookie})
     return json_response({"jwt": token}, 201)
 
 
@@ -104,7 +105,8 @@ async def check_session(request: Request) -> Response:
                response_class=Response)
 async def logout(request: Request) -> Response:
     request.state.refresh_cookie = None  # never refresh on logout
-    return Response(status_code=204, headers={"set-cookie": EXPIRED_COOKIE})
+    cookie = expired_cookie(_services(request).settings.cookie_secure)
+    return Response(status_code=204, headers={"set-cookie": cookie})
 
 
 @router.api_route("/auth", methods=["OPTIONS", "PUT", "PATCH"], include_in_schema=False)
