@@ -16,6 +16,7 @@ const portalTitle = document.querySelector('meta[name="application-name"]').cont
 
 let accounts = null;
 let current = null; // {view, ctx}
+let shown = 0; // views shown since the page loaded
 
 function slugOf(path) {
   return path.replace(/^\/+|\/+$/g, "") || "overview";
@@ -121,6 +122,7 @@ async function show() {
     session.hidden = true;
     setTitle("Sign in");
     signInView(main, { onSignedIn: afterSignIn });
+    shown += 1;
     return;
   }
   const view = VIEWS[slug];
@@ -156,11 +158,15 @@ async function show() {
   current = { view, ctx };
   clear(main);
   view.mount(ctx);
-  main.focus({ preventScroll: true });
+  // After a move within the portal, focus goes to the new view (a screen reader reads it);
+  // on a fresh page load it stays at the top, where the skip link comes first.
+  if (shown > 0) main.focus({ preventScroll: true });
+  shown += 1;
 }
 
 /** To the sign-in page, remembering where the user was; `expired` says why. */
 function toSignIn(expired) {
+  if (slugOf(location.pathname) === "sign-in") return; // a second 401 of the same moment
   if (current) current.ctx.leave();
   current = null;
   accounts = null;
@@ -168,7 +174,7 @@ function toSignIn(expired) {
   const here = location.pathname + location.search;
   const params = new URLSearchParams();
   if (expired) params.set("reason", "expired");
-  if (slugOf(location.pathname) !== "sign-in" && here !== "/") params.set("next", here);
+  if (here !== "/") params.set("next", here);
   const text = params.toString();
   history.replaceState(null, "", `/sign-in${text ? `?${text}` : ""}`);
   show();

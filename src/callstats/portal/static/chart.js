@@ -5,7 +5,7 @@
 
 import { h, uid } from "./dom.js";
 import { dataTable, shown } from "./table.js";
-import { formatTime } from "./time.js";
+import { fillBuckets, formatTime } from "./time.js";
 
 const live = new Set();
 let firstDrawn = false;
@@ -80,7 +80,7 @@ function wheelPlugin() {
  * same values. series: [{label, values (API values), unit?}]; t: unix seconds.
  */
 export function timeChart({ title, unit, t, series, zone, onPick, height = 230,
-  compact = false, pickLabel = "Open this bucket's calls" }) {
+  compact = false, pickLabel = "Open this bucket's calls", sampling = null, range = null }) {
   const plotId = uid("plot");
   const plot = h("div", { class: onPick ? "plot clickable" : "plot", id: plotId, role: "img",
     "aria-label": `${title} chart, ${unit}; the numbers are in its table` });
@@ -99,7 +99,10 @@ export function timeChart({ title, unit, t, series, zone, onPick, height = 230,
       toggle),
     plot, tableBox);
 
-  const data = [Float64Array.from(t), ...series.map((s) => plotted(s.values))];
+  // With `sampling`, buckets the API left out (no calls) are drawn with each series' `fill`.
+  const drawn = sampling ? fillBuckets(t, series, sampling, zone) : { t, series: series.map((s) => s.values) };
+  const data = [Float64Array.from(drawn.t), ...drawn.series.map(plotted)];
+  const indexOfDrawn = new Map(t.map((time, i) => [time, i]));
   const chart = { figure, uplot: null, rebuild: () => {} };
 
   const build = () => {
@@ -113,7 +116,10 @@ export function timeChart({ title, unit, t, series, zone, onPick, height = 230,
       tzDate: (seconds) => window.uPlot.tzDate(new Date(seconds * 1e3), zone),
       legend: { show: !compact, live: !compact },
       cursor: compact ? { show: false } : { drag: { x: true, y: false, setScale: true } },
-      scales: { x: { time: true } },
+      // The x axis spans the chosen range at first; zooming and panning move it freely.
+      scales: { x: range
+        ? { time: true, range: (u, min, max) => (u.status === 0 ? range : [min, max]) }
+        : { time: true } },
       series: [
         { label: `Time (${zone})`, value: (u, v) => (v === null ? "—" : formatTime(v, zone)) },
         ...series.map((s, i) => ({
@@ -121,7 +127,7 @@ export function timeChart({ title, unit, t, series, zone, onPick, height = 230,
           stroke: colours.series[i % colours.series.length],
           width: 1.5,
           fill: i === 0 && series.length === 1 ? withAlpha(colours.series[0], 0.14) : undefined,
-          points: { show: t.length <= 120 },
+          points: { show: drawn.t.length <= 120 },
           value: (u, v) => (v === null ? "—" : `${v} ${s.unit || unit}`),
         })),
       ],
@@ -148,7 +154,8 @@ export function timeChart({ title, unit, t, series, zone, onPick, height = 230,
       chart.uplot.over.addEventListener("mouseup", () => {
         const u = chart.uplot;
         if (u.select.width > 3 || u.cursor.idx === null || u.cursor.idx === undefined) return;
-        onPick(u.cursor.idx);
+        const picked = indexOfDrawn.get(drawn.t[u.cursor.idx]);
+        if (picked !== undefined) onPick(picked);
       });
       chart.uplot.over.title = pickLabel;
     }

@@ -171,3 +171,25 @@ export function filterBuilder(defs, params, { legend = "Filters", note } = {}) {
 export function passThrough(params, ownKeys) {
   return [...params].filter(([key, value]) => !ownKeys.includes(key) && value !== "");
 }
+
+/** Whether the API answers `path` with CSV (its OpenAPI lists text/csv for 200). */
+export async function csvSupported(path) {
+  try {
+    const doc = await loadOpenApi();
+    const operation = doc.paths[path] && doc.paths[path].get;
+    const ok = operation && operation.responses && operation.responses["200"];
+    return Boolean(ok && ok.content && ok.content["text/csv"]);
+  } catch {
+    return false;
+  }
+}
+
+/** The first of `paths` the API describes (a report's own path, else its sibling's). */
+export async function describedPath(paths) {
+  try {
+    const doc = await loadOpenApi();
+    return paths.find((p) => doc.paths[p]) || paths[0];
+  } catch {
+    return paths[0];
+  }
+}

@@ -185,3 +185,24 @@ export function samplingFor(seconds, allowed) {
   const fit = allowed.find((s) => seconds / SAMPLING_SECONDS[s] <= 400);
   return fit || allowed[allowed.length - 1];
 }
+
+/**
+ * Every bucket start from `t[0]` to the last of `t` (the API lists only buckets with
+ * calls), with `series` values spread onto them and `fill` where the API has none (0 for
+ * counts, null for ratios, so a line never bridges an empty stretch).
+ */
+export function fillBuckets(t, series, sampling, zone, limit = 50_000) {
+  const raw = { t, series: series.map((s) => s.values) };
+  if (t.length < 2) return raw;
+  const starts = new Set(t);
+  for (let at = t[0]; at <= t[t.length - 1]; at = bucketEnd(at, sampling, zone)) {
+    starts.add(at);
+    if (starts.size > limit) return raw;
+  }
+  const full = [...starts].sort((a, b) => a - b);
+  const index = new Map(t.map((v, i) => [v, i]));
+  return {
+    t: full,
+    series: series.map((s) => full.map((at) => (index.has(at) ? s.values[index.get(at)] : s.fill))),
+  };
+}

@@ -21,21 +21,24 @@ export const TRAFFIC_COLUMNS = [
   ["acd", "ACD (min)", true], ["asr", "ASR (%)", true], ["total_price", "Price", true],
 ];
 
-function trafficCharts(body, state, onPick) {
+function trafficCharts(body, state, span, onPick) {
   const { t } = body.data;
   const d = body.data;
-  const common = { t, zone: state.tz, onPick };
+  const range = [span.from / 1000, (span.to ?? Date.now()) / 1000];
+  const common = { t, zone: state.tz, onPick, sampling: state.sampling, range };
   return [
     timeChart({ ...common, title: "Calls", unit: "calls", series: [
-      { label: "Total", values: d.total_calls }, { label: "Successful", values: d.successful_calls },
-      { label: "Failed", values: d.failed_calls }] }),
-    timeChart({ ...common, title: "ASR", unit: "%", series: [{ label: "ASR", values: d.asr }] }),
-    timeChart({ ...common, title: "ACD", unit: "minutes", series: [{ label: "ACD", values: d.acd }] }),
+      { label: "Total", values: d.total_calls, fill: 0 },
+      { label: "Successful", values: d.successful_calls, fill: 0 },
+      { label: "Failed", values: d.failed_calls, fill: 0 }] }),
+    timeChart({ ...common, title: "ASR", unit: "%", series: [{ label: "ASR", values: d.asr, fill: null }] }),
+    timeChart({ ...common, title: "ACD", unit: "minutes",
+      series: [{ label: "ACD", values: d.acd, fill: null }] }),
     timeChart({ ...common, title: "Minutes", unit: "minutes",
-      series: [{ label: "Total duration", values: d.total_duration }] }),
+      series: [{ label: "Total duration", values: d.total_duration, fill: 0 }] }),
     timeChart({ ...common, title: "Price", unit: "account currency",
       series: [{ label: state.side === "origination" ? "Customer price" : "Vendor price",
-        values: d.total_price }] }),
+        values: d.total_price, fill: 0 }] }),
   ];
 }
 
@@ -79,7 +82,7 @@ function render(ctx, content, body, state, filters, url, span) {
   }
   const chartBox = h("div", { class: "charts" });
   content.append(chartBox);
-  const charts = t.length ? trafficCharts(body, state, (i) => ctx.go(drill(i))) : [];
+  const charts = t.length ? trafficCharts(body, state, span, (i) => ctx.go(drill(i))) : [];
   const destroyCharts = mountCharts(chartBox, charts);
 
   const rows = t.map((time, i) => {
