@@ -185,9 +185,11 @@ def wait_loaded(page: Page) -> None:
 
 def table_rows(page: Page, selector: str) -> list[dict[str, str]]:
     """Each body row of the table at `selector` as {data-key: text} (a <time>'s datetime
-    attribute, and a bucket's unix seconds as "t", where the cell has them)."""
+    attribute, and a bucket's unix seconds as "t", where the cell has them); the row's own
+    data attributes as "@name"."""
     return page.eval_on_selector_all(f"{selector} tbody tr", """rows => rows.map(row => {
         const out = {};
+        for (const [key, value] of Object.entries(row.dataset)) out['@' + key] = value;
         for (const cell of row.querySelectorAll('td[data-key]')) {
             const time = cell.querySelector('time');
             out[cell.dataset.key] = time ? (time.dataset.t ?? time.getAttribute('datetime'))
@@ -221,6 +223,12 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def has_route(server: PortalServer, path: str) -> bool:
+    """Whether the server under test serves `path` (an API route another change adds)."""
+    app = server.server.config.app
+    return any(getattr(route, "path", None) == path for route in app.routes)  # type: ignore[attr-defined]
 
 
 def accounts(server: PortalServer) -> list[tuple[str, str]]:

@@ -35,6 +35,18 @@ export function plotted(values) {
   return out;
 }
 
+// Time-axis labels on a 24-hour clock, the date under the first tick of each day (uPlot's
+// template table: tick spacing, format, then the formats used where a larger unit changes).
+const DAY = 86400;
+const TIME_TICKS = [
+  [DAY * 365, "{YYYY}", null, null, null, null, null, null, 1],
+  [DAY * 28, "{MMM}", "\n{YYYY}", null, null, null, null, null, 1],
+  [DAY, "{D} {MMM}", "\n{YYYY}", null, null, null, null, null, 1],
+  [3600, "{HH}:{mm}", "\n{D} {MMM} {YYYY}", null, "\n{D} {MMM}", null, null, null, 1],
+  [60, "{HH}:{mm}", "\n{D} {MMM} {YYYY}", null, "\n{D} {MMM}", null, null, null, 1],
+  [1, "{HH}:{mm}:{ss}", "\n{D} {MMM} {YYYY}", null, "\n{D} {MMM}", null, null, null, 1],
+];
+
 /** `#rgb` / `#rrggbb` with an alpha, for translucent fills. */
 function withAlpha(hex, alpha) {
   let digits = hex.replace("#", "");
@@ -134,7 +146,8 @@ export function timeChart({ title, unit, t, series, zone, onPick, height = 230,
       axes: compact
         ? [{ show: false }, { show: false }]
         : [
-          { ...axis, label: `Time (${zone})`, labelSize: 20, labelFont: "12px system-ui" },
+          { ...axis, label: `Time (${zone})`, labelSize: 20, labelFont: "12px system-ui",
+            values: TIME_TICKS },
           { ...axis, label: unit, labelSize: 20, labelFont: "12px system-ui", size: 56,
             values: (u, ticks) => ticks.map(compactNumber) },
         ],

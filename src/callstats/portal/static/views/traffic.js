@@ -10,8 +10,8 @@ import { bucketEnd, formatTime, iso } from "../time.js";
 import { explain, fileName, frame, loading, reportRange, showControls } from "./common.js";
 import { callsLink } from "./links.js";
 
-export const SIDES = [["origination", "Origination: calls you send"],
-  ["termination", "Termination: calls you receive"]];
+export const SIDES = [["origination", "Origination (calls you send)"],
+  ["termination", "Termination (calls you receive)"]];
 const SPEC = { account: "one", sides: SIDES, sideLabel: "Side", range: "24h",
   sampling: ["minute", "5minutes", "hour", "day", "week", "month"] };
 
