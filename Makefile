@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## set up, then serve a live demo on a temporary embedded store
 	$(BIN)/callstats demo
 
-test: $(STAMP)  ## set up (PostgreSQL included), then run the whole test suite
+test: $(STAMP)  ## set up (PostgreSQL and Chromium included), then run the whole test suite
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)  ## benchmarks: tables printed, nothing asserted (installs wrk if missing)
@@ -25,6 +26,8 @@ bench: $(STAMP)  ## benchmarks: tables printed, nothing asserted (installs wrk i
 	$(BIN)/python bench/customer_api.py
 	$(BIN)/python bench/pbx.py
 	$(BIN)/python bench/stores.py
+	bash scripts/ensure-chromium.sh
+	$(BIN)/python bench/portal.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -10,6 +10,7 @@ so what the tests see is what a visitor of `make demo` sees.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,7 +20,15 @@ from urllib.parse import urlsplit
 
 import httpx
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, Route
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    Request,
+    Response,
+    Route,
+)
 
 from callstats.http.app import create_app
 from callstats.http.services import Services
@@ -130,6 +139,11 @@ class Watch:
     errors: list[str] = field(default_factory=list)
     outside: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    answers: dict[str, bytes] = field(default_factory=dict)  # path?query → body (API, 200)
+
+    def answer(self, path_and_query: str) -> Any:
+        """The JSON the page itself received for this request (its latest answer)."""
+        return json.loads(self.answers[path_and_query])
 
     def assert_clean(self, expected_statuses: tuple[int, ...] = ()) -> None:
         """No request left the server; no console error but the browser's own note of an
@@ -167,6 +181,15 @@ def observe(page: Page, watch: Watch) -> None:
     page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: watch.errors.append(f"uncaught: {e}"))
 
+    def answered(response: Response) -> None:
+        parts = urlsplit(response.url)
+        api = parts.path.startswith((V1, "/client/"))
+        if api and response.status == 200 and response.request.method == "GET":
+            key = parts.path + (f"?{parts.query}" if parts.query else "")
+            watch.answers[key] = response.body()
+
+    page.on("response", answered)
+
 
 def sign_in(page: Page, server: PortalServer, login: str = "demo",
             password: str = PASSWORD, path: str = "/") -> None:
@@ -178,8 +201,9 @@ def sign_in(page: Page, server: PortalServer, login: str = "demo",
 
 
 def wait_loaded(page: Page) -> None:
-    """Until the view's data is on the page: no "Loading…", charts drawn."""
-    page.wait_for_function("""() => !document.querySelector('main .loading')
+    """Until the view's data is on the page: no load under way, every chart drawn."""
+    page.wait_for_function("""() => document.body.dataset.pending === '0'
+        && !document.querySelector('main .loading')
         && [...document.querySelectorAll('figure.chart')].every(f => f.dataset.drawn)""")
 
 

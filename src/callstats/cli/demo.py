@@ -31,6 +31,10 @@ from callstats.sim.feed import Feeder, FeedRefused, admin_client, run_feed
 from callstats.sim.ids import IdSequence
 from callstats.sim.live import LiveTraffic
 
+# Seconds between live ticks: the portal's live view refreshes every 10 s, so the calls it
+# lists change while a visitor watches.
+LIVE_INTERVAL = 10.0
+
 
 def demo(
     host: Annotated[str | None, typer.Option(
@@ -105,17 +109,18 @@ def banner(settings: Settings, setup: DemoSetup) -> list[str]:
     customer = setup.world.demo_customer
     auth = orjson.dumps({"auth": {"login": setup.login, "password": setup.password}}).decode()
     return [
-        f"callstats demo: {url}",
+        f"portal:         {url}/",
+        f"login:          {setup.login}",
+        f"password:       {setup.password}",
         f"API docs:       {url}/docs",
         f"customer:       {customer.name} (id {customer.id})",
         *(f"account-id:     {a.uuid}  ({a.name})" for a in customer.accounts),
-        f"login:          {setup.login}",
-        f"password:       {setup.password}",
         f"admin token:    {settings.admin_token}",
-        "sign in (the response holds the JWT):",
+        "sign in to the API (the response holds the JWT):",
         f"  curl -s -X POST {url}/api/rest/customer/v1/auth"
         f" -H 'Content-Type: application/json' -d {shlex.quote(auth)}",
-        "Live traffic arrives every minute. Ctrl-C stops the demo and deletes its data.",
+        f"Live traffic arrives every {LIVE_INTERVAL:.0f} seconds. Ctrl-C stops the demo and "
+        "deletes its data.",
     ]
 
 
@@ -146,6 +151,6 @@ async def _feed(settings: Settings, setup: DemoSetup, seed: int, console: Consol
     live = LiveTraffic(setup.world, seed, setup.history_end, IdSequence(setup.next_id))
     async with admin_client(base_url(settings), settings.admin_token) as client:
         try:
-            await run_feed(Feeder(client), live, first_tick=time.time())
+            await run_feed(Feeder(client), live, first_tick=time.time(), interval=LIVE_INTERVAL)
         except FeedRefused as exc:  # keep serving the history; say why nothing new arrives
             console.print(f"[yellow]live traffic stopped:[/yellow] {exc}")

@@ -203,6 +203,14 @@ def _flows() -> tuple[Flow, ...]:
         Flow("Brightline SIP trunk", 1001, 10012, 60, london, business, 0.83, 110,
              (("GB", .75), ("US", .08), ("DE", .05), ("FR", .04), ("NL", .03), ("IN", .05)),
              .45, _PER_MINUTE, markup=1.45, dial_prefix="+"),
+        # The trunk also carries a reseller's households and an offshore care desk calling
+        # UK customers from Manila, so the demo login has live calls at any hour.
+        Flow("Brightline SIP trunk, residential resale", 1001, 10012, 160, london, residential,
+             0.8, 150, (("GB", .85), ("PL", .04), ("IN", .04), ("US", .03), ("FR", .02),
+                        ("ES", .02)), .6, _PER_MINUTE, markup=1.5, dial_prefix="+"),
+        Flow("Brightline SIP trunk, Manila care desk", 1001, 10012, 150, "Asia/Manila", centre,
+             0.78, 200, (("GB", .92), ("IE", .08)), .55, _PER_MINUTE, markup=1.35,
+             dial_prefix="+"),
         Flow("Brightline inbound", 2003, 20032, 90, london, business, 0.8, 120,
              (("GB", .93), ("IE", .02), ("US", .02), ("FR", .01), ("DE", .01), ("IN", .01)),
              .55, _PER_SECOND, inbound_rate="0.0012", target_customer_id=1001,

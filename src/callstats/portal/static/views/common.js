@@ -87,9 +87,18 @@ export function explain(error) {
   return `The API refused the request: ${error.message}`;
 }
 
+let pending = 0;
+
+/** Loads under way, on <body data-pending>: 0 once a view has all it asked for. */
+function track(change) {
+  pending += change;
+  document.body.dataset.pending = String(pending);
+}
+
 /** Runs one load: shows "Loading…", the error if it fails; ignores aborted loads. */
 export async function loading(status, signal, work, { quiet = false } = {}) {
   if (!quiet) status.replaceChildren(message("loading", "Loading…"));
+  track(1);
   try {
     const result = await work();
     if (!signal.aborted) status.replaceChildren();
@@ -99,6 +108,8 @@ export async function loading(status, signal, work, { quiet = false } = {}) {
     if (error instanceof ApiError && error.status === 401) return undefined;
     status.replaceChildren(message("error", explain(error)));
     return undefined;
+  } finally {
+    track(-1);
   }
 }
 
