@@ -193,3 +193,45 @@ export async function describedPath(paths) {
     return paths[0];
   }
 }
+
+const JSONAPI_FILTER = /^filter\[(.+?)_(not_eq|not_in|cont_any|gteq|lteq|eq|gt|lt|in|cont|start|end)\]$/;
+
+/** The `filter[<attribute>_<op>]` filters of a JSON:API list, from its parameters. */
+export async function resourceFilters(path) {
+  const doc = await loadOpenApi();
+  const operation = doc.paths[path] && doc.paths[path].get;
+  if (!operation) return [];
+  const defs = [];
+  for (const p of operation.parameters || []) {
+    const m = JSONAPI_FILTER.exec(p.name);
+    if (!m) continue;
+    const schema = p.schema || {};
+    const listed = ["in", "not_in", "cont_any"].includes(m[2]);
+    const type = schema.enum ? "boolean" : listed ? "text" : valueType(schema);
+    defs.push({ param: p.name, field: m[1], op: m[2], type,
+      doc: schema.format === "date-time" ? "RFC 3339, e.g. 2026-01-31T12:00:00Z" : p.description || "" });
+  }
+  return defs;
+}
+
+/** Attribute name → "datetime" | "number" | "boolean" | "text", in the list's own order,
+ * from the schema of the list's resource objects. */
+export async function resourceAttributes(path) {
+  const doc = await loadOpenApi();
+  const operation = doc.paths[path] && doc.paths[path].get;
+  const content = operation && operation.responses && operation.responses["200"]
+    && operation.responses["200"].content;
+  const schema = content && Object.values(content)[0].schema;
+  const item = schema && schema.properties && schema.properties.data && schema.properties.data.items;
+  const attributes = item && item.properties && item.properties.attributes
+    && item.properties.attributes.properties;
+  const out = {};
+  for (const [name, spec] of Object.entries(attributes || {})) {
+    const inner = (spec.anyOf || [spec]).find((s) => s.type !== "null") || {};
+    out[name] = inner.type === "integer" || inner.type === "number" ? "number"
+      : inner.type === "boolean" ? "boolean"
+        : inner.pattern && inner.pattern.includes("T[0-9]") ? "datetime"
+          : inner.pattern ? "number" : "text";
+  }
+  return out;
+}

@@ -5,48 +5,17 @@
 
 import { apiUrl, downloadCsv, getJson, V1 } from "../api.js";
 import { clear, field, h, select } from "../dom.js";
-import { fieldLabel } from "../filters.js";
+import { fieldLabel, resourceAttributes, resourceFilters } from "../filters.js";
 import { dataTable, shown } from "../table.js";
 import { formatStamp, iso, resolveRange } from "../time.js";
 import { explain, fileName, frame, loading, showControls } from "./common.js";
 
-// Attribute types of the two lists (SPEC 9.3), which decide the filter operations (9.1).
-const OUT = {
-  "time-start": "datetime", "time-connect": "datetime", "time-end": "datetime", duration: "number",
-  success: "boolean", "destination-initial-interval": "number", "destination-initial-rate": "number",
-  "destination-next-interval": "number", "destination-next-rate": "number", "destination-fee": "number",
-  "customer-price": "number", "customer-duration": "number", "src-name-in": "string",
-  "src-prefix-in": "string", "from-domain": "string", "dst-prefix-in": "string", "to-domain": "string",
-  "ruri-domain": "string", "diversion-in": "string", "local-tag": "string",
-  "lega-disconnect-code": "number", "lega-disconnect-reason": "string",
-  "auth-orig-transport-protocol-id": "number", "auth-orig-ip": "string", "auth-orig-port": "number",
-  "src-prefix-routing": "string", "dst-prefix-routing": "string", "destination-prefix": "string",
-  "orig-call-id": "string", "lega-user-agent": "string", rec: "boolean",
-};
-const IN = {
-  "time-start": "datetime", "time-connect": "datetime", "time-end": "datetime", duration: "number",
-  success: "boolean", "dialpeer-initial-interval": "number", "dialpeer-initial-rate": "number",
-  "dialpeer-next-interval": "number", "dialpeer-next-rate": "number", "dialpeer-fee": "number",
-  "dialpeer-prefix": "string", "vendor-price": "number", "vendor-duration": "number",
-  "src-name-out": "string", "src-prefix-out": "string", "dst-prefix-out": "string",
-  "src-prefix-routing": "string", "dst-prefix-routing": "string", "diversion-out": "string",
-  "local-tag": "string", "legb-disconnect-code": "number", "legb-disconnect-reason": "string",
-  "sign-term-ip": "string", "sign-term-port": "number", "sign-term-transport-protocol-id": "number",
-  "term-call-id": "string", "legb-user-agent": "string", rec: "boolean",
-};
-const OPS = {
-  number: ["eq", "not_eq", "gt", "gteq", "lt", "lteq", "in", "not_in"],
-  datetime: ["eq", "not_eq", "gt", "gteq", "lt", "lteq", "in", "not_in"],
-  string: ["eq", "not_eq", "cont", "start", "end", "in", "not_in", "cont_any"],
-  boolean: ["eq", "not_eq"],
-};
 const DIRECTIONS = {
-  out: { path: "/cdrs", type: "cdrs", label: "Outgoing: calls you sent", attributes: OUT,
+  out: { path: "/cdrs", type: "cdrs", label: "Outgoing: calls you sent",
     shown: ["time-start", "duration", "success", "src-prefix-in", "dst-prefix-in", "dst-prefix-routing",
       "destination-prefix", "customer-price", "customer-duration", "lega-disconnect-code",
       "lega-disconnect-reason", "auth-orig-ip"] },
   in: { path: "/incoming-cdrs", type: "incoming-cdrs", label: "Incoming: calls delivered to you",
-    attributes: IN,
     shown: ["time-start", "duration", "success", "src-prefix-out", "dst-prefix-out", "dst-prefix-routing",
       "dialpeer-prefix", "vendor-price", "vendor-duration", "legb-disconnect-code",
       "legb-disconnect-reason", "sign-term-ip"] },
@@ -55,20 +24,10 @@ const SPEC = { account: "any", range: "24h" };
 const OWN = ["dir", "page", "size", "sort", "columns", "unmatched"];
 const TIME_FILTERS = ["filter[time_start_gteq]", "filter[time_start_lt]", "filter[time_start_lteq]"];
 
-/** Filter definitions of a direction: every attribute but rec, plus id, by type. */
-function filterDefs(direction) {
-  const defs = [];
-  const types = { id: "number", ...direction.attributes };
-  for (const [attribute, type] of Object.entries(types)) {
-    if (attribute === "rec" || attribute === "time-start") continue;
-    const snake = attribute.replaceAll("-", "_");
-    for (const op of OPS[type]) {
-      defs.push({ param: `filter[${snake}_${op}]`, field: snake, op,
-        type: type === "number" ? "decimal" : type === "boolean" ? "boolean" : "text",
-        doc: type === "datetime" ? "RFC 3339, e.g. 2026-01-31T12:00:00Z" : "" });
-    }
-  }
-  return defs;
+/** Filters of a list, its time-start filters aside (the range control sets those). */
+async function filterDefs(direction) {
+  const defs = await resourceFilters(`${V1}${direction.path}`);
+  return defs.filter((d) => d.field !== "time_start");
 }
 
 export default {
@@ -99,9 +58,8 @@ export default {
     for (const { element } of extra) element.querySelector("select").addEventListener("change", (e) => {
       e.target.closest("form").requestSubmit();
     });
-    const defs = filterDefs(direction);
     const { state, filters } = showControls(ctx, controls, SPEC, {
-      filterDefs: Promise.resolve(defs), extra, ownKeys: OWN });
+      filterDefs: filterDefs(direction), extra, ownKeys: OWN });
     const unmatched = params.getAll("unmatched");
 
     const span = resolveRange(state, state.tz);
@@ -112,14 +70,17 @@ export default {
     const base = [...timeFilters, ...query, ["sort", sort]];
     const url = apiUrl(`${V1}${direction.path}`, [...base, ["page[number]", page], ["page[size]", size]]);
     const csvUrl = apiUrl(`${V1}${direction.path}`, base);
-    const body = await loading(status, signal, () => getJson(url, signal));
-    if (!body) return;
+    const loaded = await loading(status, signal, () => Promise.all([getJson(url, signal),
+      resourceAttributes(`${V1}${direction.path}`)]));
+    if (!loaded) return;
+    const [body, attributes] = loaded;
     clear(content);
     if (unmatched.length) {
       content.append(h("p", { class: "notice" }, `The report you came from also filtered by ${unmatched.join(", ")}, `
         + "which the calls list cannot filter by: these calls include those the filter left out."));
     }
-    renderList(ctx, content, body, { direction, state, sort, page, size, wide, url, csvUrl, dir });
+    renderList(ctx, content, body, { direction, attributes, state, sort, page, size, wide, url,
+      csvUrl, dir });
   },
 };
 
@@ -129,7 +90,8 @@ function go(ctx, changes) {
   ctx.navigate(params);
 }
 
-function renderList(ctx, content, body, { direction, state, sort, page, size, wide, url, csvUrl, dir }) {
+function renderList(ctx, content, body, { direction, attributes: types, state, sort, page, size,
+  wide, url, csvUrl, dir }) {
   const total = body.meta["total-count"];
   const pages = Math.max(1, Math.ceil(total / Number(size)));
   const csv = h("button", { type: "button" }, "Download CSV (all matching calls)");
@@ -139,20 +101,21 @@ function renderList(ctx, content, body, { direction, state, sort, page, size, wi
     h("p", { class: "muted", dataset: { total: String(total) } },
       `${total} call${total === 1 ? "" : "s"}; page ${page} of ${pages}; times in ${state.tz}.`),
     h("div", { class: "actions" }, csv, h("a", { href: url, class: "api-link" }, "This page as JSON"))));
-  const attributes = Object.keys(direction.attributes);
-  const visible = wide ? attributes : direction.shown;
+  const names = Object.keys(types).length ? Object.keys(types)
+    : Object.keys((body.data[0] && body.data[0].attributes) || {});
+  const visible = wide ? names : direction.shown.filter((key) => !names.length || names.includes(key));
   const sortKey = sort.replace(/^-/, "");
   const columns = [
     { key: "id", label: "ID", numeric: true, cell: (row) => row.id,
       sort: sortKey === "id" ? (sort.startsWith("-") ? "desc" : "asc") : null,
       onSort: () => go(ctx, { sort: sort === "id" ? "-id" : "id", page: "1" }) },
     ...visible.map((key) => ({
-      key, label: fieldLabel(key), numeric: direction.attributes[key] === "number",
+      key, label: fieldLabel(key), numeric: types[key] === "number",
       sort: sortKey === key ? (sort.startsWith("-") ? "desc" : "asc") : null,
       onSort: key === "rec" ? null : () => go(ctx, { sort: sort === key ? `-${key}` : key, page: "1" }),
       cell: (row) => {
         const value = row.attributes[key];
-        if (direction.attributes[key] === "datetime" && value) {
+        if (types[key] === "datetime" && value) {
           return h("time", { datetime: value }, formatStamp(value, state.tz));
         }
         return shown(value);
