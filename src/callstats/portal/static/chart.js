@@ -163,6 +163,7 @@ export function timeChart({ title, unit, t, series, zone, onPick, height = 230,
       },
     };
     chart.uplot = new window.uPlot(opts, data, plot);
+    figure.uplot = chart.uplot; // for scripts that drive the page (tests, benchmarks)
     if (onPick) {
       chart.uplot.over.addEventListener("mouseup", () => {
         const u = chart.uplot;

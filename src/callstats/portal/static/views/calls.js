@@ -94,7 +94,8 @@ function renderList(ctx, content, body, { direction, attributes: types, state, s
   wide, url, csvUrl, dir }) {
   const total = body.meta["total-count"];
   const pages = Math.max(1, Math.ceil(total / Number(size)));
-  const csv = h("button", { type: "button" }, "Download CSV (all matching calls)");
+  const csv = h("button", { type: "button", class: "csv", dataset: { url: csvUrl } },
+    "Download CSV (all matching calls)");
   csv.addEventListener("click", () => downloadCsv(csvUrl, fileName(direction.type, state))
     .catch((error) => content.prepend(h("p", { class: "error", role: "alert" }, explain(error)))));
   content.append(h("div", { class: "section-head" },

@@ -70,7 +70,7 @@ function render(ctx, content, body, state, filters, url, span) {
   clear(content);
   const { t } = body.data;
   const drill = (i) => callsLink(state, filters, t[i], bucketEnd(t[i], state.sampling, state.tz), span);
-  const download = h("button", { type: "button" }, "Download CSV");
+  const download = h("button", { type: "button", class: "csv", dataset: { url } }, "Download CSV");
   download.addEventListener("click", () => downloadCsv(url, fileName(`${state.side}-statistics`, state))
     .catch((error) => content.prepend(h("p", { class: "error", role: "alert" }, explain(error)))));
   const summary = h("p", { class: "muted" }, `${body.rows} buckets with calls; times in ${state.tz}.`,
