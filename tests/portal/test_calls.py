@@ -109,6 +109,8 @@ def drill_down(page: Page, portal: PortalServer, token: str, side: str) -> None:
     busiest = max(range(len(t)), key=lambda i: report["data"]["total_calls"][i])
     point = bucket_point(page, 0, t[busiest])
     page.mouse.move(point["x"], point["y"])
+    page.locator("figure.chart").first.evaluate(
+        "f => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     page.mouse.down()
     page.mouse.up()
     expect(page).to_have_url(re.compile(r"/calls\?"))

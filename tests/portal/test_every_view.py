@@ -22,9 +22,11 @@ from tests.support.portal import (
 )
 
 VIEWS = [("overview", "/"), ("traffic", "/traffic?range=24h&sampling=hour"),
-         ("quality", "/quality?range=6h&sampling=15minutes"), ("concurrent", "/concurrent?range=6h"),
-         ("live", "/live?refresh=0"), ("calls", "/calls?range=24h"), ("summary", "/summary"),
+         ("quality", "/quality?range=6h&sampling=15minutes"),
+         ("concurrent", "/concurrent?range=6h"), ("live", "/live?refresh=0"),
+         ("calls", "/calls?range=24h"), ("summary", "/summary"),
          ("traffic-termination", "/traffic?side=termination&range=7d&sampling=day")]
+RECTS = "es => es.map(e => e.getBoundingClientRect())"
 DEVICES = {"desktop": DESKTOP, "phone": PHONE}
 
 
@@ -75,10 +77,9 @@ def test_phone_layout(make_context: Callable[..., BrowserContext], portal: Porta
     nav.get_by_role("link", name="Call summary").scroll_into_view_if_needed()
     expect(nav.get_by_role("link", name="Call summary")).to_be_in_viewport()
     # charts fill the width, one per row; controls stack two a row
-    widths = page.eval_on_selector_all("figure.chart", "fs => fs.map(f => f.getBoundingClientRect().width)")
-    assert widths and all(PHONE["width"] * 0.85 < w <= PHONE["width"] for w in widths)
-    lefts = page.eval_on_selector_all("figure.chart", "fs => fs.map(f => f.getBoundingClientRect().left)")
-    assert len(set(round(x) for x in lefts)) == 1
+    rects = page.eval_on_selector_all("figure.chart", RECTS)
+    assert rects and all(PHONE["width"] * 0.85 < r["width"] <= PHONE["width"] for r in rects)
+    assert len({round(r["left"]) for r in rects}) == 1
     canvas = page.locator("figure.chart canvas").first.bounding_box()
     assert canvas and canvas["width"] <= PHONE["width"]
     # the wide table scrolls inside its own box, not the page
@@ -86,7 +87,6 @@ def test_phone_layout(make_context: Callable[..., BrowserContext], portal: Porta
     assert table.evaluate("e => e.scrollWidth > e.clientWidth")
     no_sideways_overflow(page, PHONE["width"])
     # controls are at least 34 px high: usable with a finger
-    heights = page.eval_on_selector_all(".controls select, .controls button",
-                                        "es => es.map(e => e.getBoundingClientRect().height)")
-    assert min(heights) >= 34
+    controls = page.eval_on_selector_all(".controls select, .controls button", RECTS)
+    assert min(r["height"] for r in controls) >= 34
     watch.assert_clean()
