@@ -11,9 +11,11 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.support.portal import (
+    ACCOUNTS,
     PortalServer,
     Watch,
     launch,
+    missing_routes,
     new_context,
     sign_in,
     start_server,
@@ -38,6 +40,21 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     launched = launch(playwright)
     yield launched
     launched.close()
+
+
+@pytest.fixture(autouse=True)
+def needs(request: pytest.FixtureRequest) -> None:
+    """A browser test needs GET /accounts (every view's account picker), and whatever
+    `@pytest.mark.needs(path, …)` names: skipped, naming the route, while the server under
+    test does not serve it (another change adds it), run as soon as it does."""
+    if "make_context" not in request.fixturenames:
+        return
+    paths = [ACCOUNTS]
+    for marker in request.node.iter_markers("needs"):
+        paths += list(marker.args)
+    missing = missing_routes(request.getfixturevalue("portal"), tuple(paths))
+    if missing:
+        pytest.skip(f"the server does not serve {', '.join(missing)} yet")
 
 
 @pytest.fixture

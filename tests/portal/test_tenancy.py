@@ -8,8 +8,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.portal import (
+    CDR_LISTS,
     OTHER_LOGIN,
     OTHER_PASSWORD,
+    QUALITY,
     V1,
     PortalServer,
     Watch,
@@ -26,10 +28,10 @@ REFUSED = "This account is not one of the accounts you may see. Pick one from th
 @pytest.mark.parametrize("path", [
     "/traffic?account={}&range=7d&sampling=day",
     "/traffic?account={}&side=termination&range=7d&sampling=day",
-    "/quality?account={}&range=6h",
+    pytest.param("/quality?account={}&range=6h", marks=pytest.mark.needs(*QUALITY)),
     "/concurrent?account={}&range=1h",
     "/live?account={}&refresh=0",
-    "/calls?account={}&range=7d",
+    pytest.param("/calls?account={}&range=7d", marks=pytest.mark.needs(*CDR_LISTS)),
 ])
 def test_another_customers_account_in_the_url_shows_nothing_of_it(
         signed_in: Page, portal: PortalServer, watch: Watch, path: str, token: str) -> None:

@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.portal import (
+    QUALITY,
     V1,
     ZONE,
     PortalServer,
@@ -228,3 +230,33 @@ def test_call_summary_matches_the_pbx_api(signed_in: Page, portal: PortalServer,
         assert calls[direction]["total"] > 0
     extensions = has_route(portal, "/client/{client_id}/extensions/")
     watch.assert_clean(expected_statuses=() if extensions else (404,))
+
+
+QUALITY_KEYS = ["total_calls", "cps", "asr", "ner", "acd", "pdd-avg", "pdd-p50", "pdd-p95",
+                "pdd-p99"]
+
+
+@pytest.mark.needs(*QUALITY)
+def test_quality_matches_the_api(signed_in: Page, portal: PortalServer, watch: Watch,
+                                 token: str) -> None:
+    uuid, _ = accounts(portal)[0]
+    open_view(signed_in, portal, f"/quality?account={uuid}&range=6h&sampling=15minutes")
+    series_link = api_link(signed_in)
+    query = query_of(series_link)
+    assert query["metrics"] == ["ner,pdd-avg,pdd-p50,pdd-p95,pdd-p99"]
+    assert query["sampling"] == ["15minutes"] and query["time-zone"] == [ZONE]
+    body = watch.answer(series_link)  # zero-filled up to "now": the page's own answer
+    rows = table_rows(signed_in, "table.report-table")
+    assert [int(r["t"]) for r in rows] == body["data"]["t"] and len(rows) >= 24
+    for i, row in enumerate(rows):
+        assert [row[k] for k in QUALITY_KEYS] == [shown(body["data"][k][i]) for k in QUALITY_KEYS]
+    later = portal.api(series_link, token).json()  # asked again: the same buckets, and more
+    assert later["data"]["t"][:len(body["data"]["t"])] == body["data"]["t"]
+    [codes_link] = [u for u in watch.answers if "-disconnect-codes?" in u]
+    codes = portal.api(codes_link, token).json()
+    shown_codes = table_rows(signed_in, "table.codes-table")
+    assert [(r["code"], r["class"], r["calls"], r["share"]) for r in shown_codes] == [
+        (shown(c["code"]), c["class"], str(c["calls"]), c["share"]) for c in codes["data"]]
+    expect(signed_in.locator("section.codes .bars li")).to_have_count(len(codes["data"]))
+    expect(signed_in.locator("figure.chart")).to_have_count(5)
+    watch.assert_clean()
