@@ -20,10 +20,12 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from callstats.http.app import create_app
 from callstats.http.services import Services
@@ -104,38 +106,35 @@ SIGN_IN = """p => fetch('/api/rest/customer/v1/auth', {method: 'POST',
     body: JSON.stringify({auth: {login: 'demo', password: p, cookie_auth: true}})})"""
 
 
-def visit(browser: Browser, base: str, path: str) -> tuple[float, float, list[dict]]:
-    """A first visit to `path` in a new context (empty cache, signed in through the API
-    from a page that loads no JS or CSS): (first chart cold, first chart after a reload,
-    the JS and CSS files of the cold load)."""
+@contextmanager
+def fresh_page(browser: Browser, base: str, path: str) -> Iterator[tuple[Page, float]]:
+    """`path` opened in a new context (empty cache), signed in through the API from a
+    page that loads no JS or CSS; yields the page and its time to first chart (ms)."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     try:
         page = context.new_page()
         page.goto(base + "/portal/favicon.svg")
         page.evaluate(SIGN_IN, PASSWORD)
         page.goto(base + path)
-        cold = float(page.evaluate(FIRST_CHART))
-        files = page.evaluate(ASSETS)
-        page.reload()
-        warm = float(page.evaluate(FIRST_CHART))
-        return cold, warm, files
+        yield page, float(page.evaluate(FIRST_CHART))
     finally:
         context.close()
+
+
+def visit(browser: Browser, base: str, path: str) -> tuple[float, float, list[dict]]:
+    """(first chart cold, first chart after a reload, the JS and CSS files of the cold
+    load) of a first visit to `path`."""
+    with fresh_page(browser, base, path) as (page, cold):
+        files = page.evaluate(ASSETS)
+        page.reload()
+        return cold, float(page.evaluate(FIRST_CHART)), files
 
 
 def render_50k(browser: Browser, base: str, path: str, runs: int) -> tuple[list[float],
                                                                           list[float]]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    try:
-        page = context.new_page()
-        page.goto(base + "/portal/favicon.svg")
-        page.evaluate(SIGN_IN, PASSWORD)
-        page.goto(base + path)
-        page.evaluate(FIRST_CHART)
+    with fresh_page(browser, base, path) as (page, _):
         results = [page.evaluate(RENDER_50K) for _ in range(runs)]
         return [r["render"] for r in results], [r["pan"] for r in results]
-    finally:
-        context.close()
 
 
 def main() -> None:
