@@ -108,11 +108,28 @@ async def test_concatenated_gzip_members(ingest: Callable[..., object]) -> None:
     assert (response.status_code, response.json()) == (200, counts(3, 3))
 
 
-async def test_an_empty_body_stores_nothing(ingest: Callable[..., object],
-                                            services: Services) -> None:
-    for body in (b"", b"\n\n", gz(b"")):
-        response = await ingest(body, NDJSON)
-        assert (response.status_code, response.json()) == (200, counts(0, 0))
+EMPTY_BODY = {"errors": [{"row": None, "field": None, "message": "empty body"}]}
+
+
+@pytest.mark.parametrize("headers", [NDJSON, CSV, PARQUET], ids=["ndjson", "csv", "parquet"])
+async def test_an_empty_body_is_refused_in_every_format(
+    ingest: Callable[..., object], services: Services, headers: dict[str, str]
+) -> None:
+    for body in (b"", gz(b"")):
+        for path in ("/cdrs", "/active-calls"):
+            response = await ingest(body, headers, path)
+            assert (response.status_code, response.json()) == (422, EMPTY_BODY)
+    assert services.store.count_cdrs() == 0
+
+
+async def test_a_document_without_rows_is_zero_rows(ingest: Callable[..., object],
+                                                     services: Services) -> None:
+    header_only = csv_body([cdr(1)]).split(b"\n", 1)[0] + b"\n"
+    no_rows = parquet_body([cdr(1)], keep=0)
+    for body, headers in ((b"\n\n", NDJSON), (header_only, CSV), (no_rows, PARQUET)):
+        for encoded in (body, gz(body)):
+            response = await ingest(encoded, headers)
+            assert (response.status_code, response.json()) == (200, counts(0, 0))
     assert services.store.count_cdrs() == 0
 
 
@@ -166,7 +183,9 @@ async def test_unreadable_bodies_are_422(ingest: Callable[..., object], services
 async def test_a_broken_parquet_file_is_422(ingest: Callable[..., object]) -> None:
     response = await ingest(b"PAR1 this is not parquet", PARQUET)
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == ""
+    [error] = response.json()["errors"]
+    assert (error["row"], error["field"]) == (None, None)
+    assert error["message"].startswith("invalid Parquet")
 
 
 @pytest.mark.parametrize("content_type", [None, "text/plain", "application/xml",

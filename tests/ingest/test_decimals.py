@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callstats.ingest.batches import BatchRejected, Format, parse_cdrs, parse_snapshots
-from callstats.ingest.readers import quote_exact_numbers
+from callstats.ingest.readers import Quoting, quote_numbers
 from callstats.stores.duckdb_store import DuckDBStore
 
 LIMIT = 1 << 20
@@ -117,7 +117,7 @@ def test_bad_decimals_reject_the_batch(spelling: str, message: str | None) -> No
 )
 def test_csv_decimals(cell: str, expected: str) -> None:
     body = f"id,time_start,duration,vendor_price\n1,1,0,{cell}\n".encode()
-    assert _prices(b"", "vendor_price") == []
+    assert _prices(b"\n", "vendor_price") == []
     assert parse_cdrs(body, Format.CSV, LIMIT).column("vendor_price").to_pylist() == [
         Decimal(expected)]
 
@@ -195,6 +195,7 @@ def test_json_numbers_are_stored_exactly(store: DuckDBStore, values: list[tuple[
 # --- quoting numbers for the exact path never touches string values --------------------
 
 KEYS = ("time_start", "time_connect", "time_end", "customer_price", "vendor_price")
+QUOTING = Quoting(KEYS, ())
 
 
 @pytest.mark.parametrize(
@@ -214,7 +215,7 @@ def test_quoting_leaves_string_values_alone(text: str) -> None:
     line = orjson.dumps({"id": 1, "time_start": 1, "duration": 0, "src_name_in": text,
                          "local_tag": text, "customer_price": 0.5})
     line = line.replace(b'"customer_price":0.5', b'"customer_price":123456789012.123456')
-    quoted = quote_exact_numbers(line, KEYS)
+    quoted = quote_numbers(line, QUOTING)
     assert orjson.loads(quoted)["src_name_in"] == text
     [row] = parse_cdrs(line, Format.NDJSON, LIMIT).to_pylist()
     assert row["src_name_in"] == row["local_tag"] == text
@@ -233,8 +234,8 @@ def test_quoting_leaves_string_values_alone(text: str) -> None:
         (b'{"time_end":null,"time_start":12}', b'{"time_end":null,"time_start":"12"}'),
     ],
 )
-def test_quote_exact_numbers(json_text: bytes, expected: bytes) -> None:
-    assert quote_exact_numbers(json_text, KEYS) == expected
+def test_quote_numbers(json_text: bytes, expected: bytes) -> None:
+    assert quote_numbers(json_text, QUOTING) == expected
 
 
 @settings(max_examples=200, deadline=None)
@@ -243,6 +244,6 @@ def test_quoting_never_changes_a_string(text: str, key: str) -> None:
     for decoy in (text, f'"{key}":{text}', f'{text}"{key}": 1.25{text}'):
         for dump in (orjson.dumps, lambda v: json.dumps(v).encode()):
             line = dump({"note": decoy, key: 1.25, "after": decoy})
-            record = orjson.loads(quote_exact_numbers(line, KEYS))
+            record = orjson.loads(quote_numbers(line, QUOTING))
             assert record["note"] == record["after"] == decoy
             assert record[key] == "1.25"

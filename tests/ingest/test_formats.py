@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from callstats.columns import CDR_COLUMNS, YETI_CDR_COLUMNS
-from callstats.ingest.batches import Format, parse_cdrs
+from callstats.ingest.batches import BatchRejected, Format, parse_cdrs
 
 LIMIT = 1 << 20
 
@@ -392,12 +392,29 @@ def test_ndjson_line_endings_and_blank_lines(body: bytes) -> None:
     assert parse_cdrs(body, Format.NDJSON, LIMIT).column("id").to_pylist() == [1, 2]
 
 
-@pytest.mark.parametrize("fmt", [Format.NDJSON, Format.CSV], ids=lambda f: f.value)
-@pytest.mark.parametrize("body", [b"", b"\n", b"  \n\n"], ids=["empty", "newline", "blank"])
-def test_an_empty_body_is_an_empty_batch(fmt: Format, body: bytes) -> None:
-    assert parse_cdrs(body, fmt, LIMIT).num_rows == 0
-    assert parse_cdrs(gzip.compress(body), fmt, LIMIT).num_rows == 0
+@pytest.mark.parametrize("fmt", list(Format), ids=lambda f: f.value)
+def test_an_empty_body_is_refused_in_every_format(fmt: Format) -> None:
+    for body in (b"", gzip.compress(b""), gzip.compress(b"") + gzip.compress(b"")):
+        with pytest.raises(BatchRejected) as caught:
+            parse_cdrs(body, fmt, LIMIT)
+        assert [e.as_dict() for e in caught.value.errors] == [
+            {"row": None, "field": None, "message": "empty body"}]
 
 
-def test_a_csv_header_without_rows_is_an_empty_batch() -> None:
-    assert parse_cdrs(b"id,time_start,duration\n", Format.CSV, LIMIT).num_rows == 0
+@pytest.mark.parametrize("body", [b"\n", b"  \n\n", b"\r\n\t\n"], ids=["newline", "blank", "crlf"])
+def test_ndjson_of_blank_lines_is_an_empty_batch(body: bytes) -> None:
+    assert parse_cdrs(body, Format.NDJSON, LIMIT).num_rows == 0
+    assert parse_cdrs(gzip.compress(body), Format.NDJSON, LIMIT).num_rows == 0
+
+
+def test_a_parquet_file_without_rows_is_an_empty_batch() -> None:
+    empty = _parquet(pa.table({"id": pa.array([], pa.int64()), "duration": pa.array([], pa.int64()),
+                               "time_start": pa.array([], pa.string())}))
+    assert parse_cdrs(empty, Format.PARQUET, LIMIT).num_rows == 0
+
+
+@pytest.mark.parametrize("body", [b"id,time_start,duration\n", b"id,time_start,duration",
+                                  b"\n\nid,time_start,duration\r\n\r\n"],
+                         ids=["header", "no-newline", "blank-lines"])
+def test_a_csv_header_without_rows_is_an_empty_batch(body: bytes) -> None:
+    assert parse_cdrs(body, Format.CSV, LIMIT).num_rows == 0

@@ -13,12 +13,7 @@ from hypothesis import strategies as st
 
 from callstats.columns import CDR_COLUMNS
 from callstats.ingest.convert import BatchRejected, convert_table
-from callstats.ingest.readers import (
-    _arrow_ndjson,
-    columns_from_records,
-    exact_keys,
-    parse_ndjson,
-)
+from callstats.ingest.readers import _arrow_ndjson, read_ndjson_exact
 
 prices = st.one_of(
     st.decimals(min_value=Decimal("-999999999"), max_value=Decimal("999999999"), places=6,
@@ -84,7 +79,7 @@ def test_fast_path_equals_exact_path(body: bytes) -> None:
     fast = _arrow_ndjson(body, CDR_COLUMNS)
     if fast is None:
         return  # stepped aside: the exact path decides alone
-    exact = columns_from_records(parse_ndjson(body, exact_keys(CDR_COLUMNS)), CDR_COLUMNS)
+    exact = read_ndjson_exact(body, CDR_COLUMNS)
     assert _convert(*fast) == _convert(*exact)
 
 
@@ -92,8 +87,7 @@ def test_columns_missing_from_the_first_record_are_read() -> None:
     body = (b'{"id":1,"time_start":"2026-01-01 00:00:00","duration":5}\n'
             b'{"id":2,"time_start":"2026-01-01 00:00:00","duration":5,"vendor_id":40,'
             b'"is_redirected":true,"customer_price":0.25}')
-    raw = _arrow_ndjson(body, CDR_COLUMNS) or columns_from_records(
-        parse_ndjson(body, exact_keys(CDR_COLUMNS)), CDR_COLUMNS)
+    raw = _arrow_ndjson(body, CDR_COLUMNS) or read_ndjson_exact(body, CDR_COLUMNS)
     table = convert_table(*raw, CDR_COLUMNS)
     assert table.column("vendor_id").to_pylist() == [None, 40]
     assert table.column("is_redirected").to_pylist() == [False, True]
@@ -108,6 +102,5 @@ def test_fast_path_takes_plain_yeti_rows(body: bytes) -> None:
     fast = _arrow_ndjson(body, CDR_COLUMNS)
     assert fast is not None
     table = convert_table(*fast, CDR_COLUMNS)
-    exact = convert_table(*columns_from_records(parse_ndjson(body, exact_keys(CDR_COLUMNS)),
-                                                CDR_COLUMNS), CDR_COLUMNS)
+    exact = convert_table(*read_ndjson_exact(body, CDR_COLUMNS), CDR_COLUMNS)
     assert table.equals(exact)

@@ -166,10 +166,17 @@ def test_ndjson_envelopes_with_blank_and_whitespace_lines() -> None:
         assert batch.calls.column("local_tag").to_pylist() == ["1", "2", "3"]
 
 
-@pytest.mark.parametrize("body", [b"", b"\n", b"[]"], ids=["empty", "newline", "array"])
+@pytest.mark.parametrize("body", [b"\n", b" \r\n\t", b"[]"], ids=["newline", "blank", "array"])
 def test_no_envelopes_is_an_empty_batch(body: bytes) -> None:
     batch = _parse(body)
     assert batch.snapshots == [] and batch.calls.num_rows == 0
+
+
+def test_an_empty_body_is_refused() -> None:
+    with pytest.raises(BatchRejected) as caught:
+        _parse(b"")
+    assert [e.as_dict() for e in caught.value.errors] == [
+        {"row": None, "field": None, "message": "empty body"}]
 
 
 def test_a_json_array_of_envelopes() -> None:

@@ -39,8 +39,7 @@ def _errors(body: bytes, fmt: Format = Format.NDJSON) -> list[tuple[int, str]]:
 BOOLEANS = [
     ("true", True), ("false", False), ("1", True), ("0", False),
     ('"true"', True), ('"false"', False), ('"1"', True), ('"0"', False),
-    ('"TRUE"', True), ('"False"', False), ("1.0", True), ("0.0", False),
-    ("null", None), ('""', None),
+    ('"TRUE"', True), ('"False"', False), ("null", None), ('""', None),
 ]
 
 
@@ -107,7 +106,9 @@ def test_a_json_boolean_or_fraction_is_not_a_number(spelling: str) -> None:
 
 @pytest.mark.parametrize(
     "spelling, expected",
-    [("42", 42), ('"42"', 42), ("-7", -7), ("42.0", 42), ("9223372036854775807", 2**63 - 1)],
+    [("42", 42), ('"42"', 42), ("-7", -7), ("42.0", 42), ('"42.0"', 42), ("4.2e1", 42),
+     ('"1e3"', 1000), ("9223372036854775807", 2**63 - 1), ("-9223372036854775808", -2**63),
+     ('"-9223372036854775808.000"', -2**63)],
 )
 def test_integer_spellings(spelling: str, expected: int) -> None:
     assert _column(_ndjson(f'"customer_acc_id":{spelling}'), "customer_acc_id") == [expected]
@@ -116,7 +117,8 @@ def test_integer_spellings(spelling: str, expected: int) -> None:
 @pytest.mark.parametrize(
     "spelling",
     ["9223372036854775808", "18446744073709551615", "123456789012345678901234",
-     '"4 2"', '"0x2A"', '"1e3"', "true", '"abc"'],
+     "-9223372036854775809", "1e19", "1e400", '"4 2"', '"0x2A"', '"4.5"', "4.5", "true",
+     '"abc"', '"1e99999999"'],
 )
 def test_bad_integers(spelling: str) -> None:
     body = _ndjson('"customer_acc_id":1', f'"customer_acc_id":{spelling}')
@@ -248,7 +250,7 @@ def test_malformed_csv_rows_are_named(body: bytes, row: int) -> None:
     with pytest.raises(BatchRejected) as caught:
         parse_cdrs(body, Format.CSV, LIMIT)
     [error] = caught.value.errors
-    assert error.row == row and "CSV" in error.message
+    assert error.row == row and ("fields" in error.message or "quote" in error.message)
 
 
 @pytest.mark.parametrize(
@@ -259,7 +261,7 @@ def test_malformed_csv_rows_are_named(body: bytes, row: int) -> None:
 def test_csv_without_a_known_header(body: bytes) -> None:
     with pytest.raises(BatchRejected) as caught:
         parse_cdrs(body, Format.CSV, LIMIT)
-    assert caught.value.errors[0].row == 0
+    assert (caught.value.errors[0].row, caught.value.errors[0].field) == (None, None)
 
 
 @pytest.mark.parametrize(

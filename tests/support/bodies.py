@@ -33,9 +33,11 @@ def csv_body(rows: list[dict[str, object]]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def parquet_body(rows: list[dict[str, object]]) -> bytes:
+def parquet_body(rows: list[dict[str, object]], keep: int | None = None) -> bytes:
+    """`rows` as Parquet; `keep=0` keeps their columns and types but none of the rows."""
+    table = pa.Table.from_pylist(rows)
     sink = io.BytesIO()
-    pq.write_table(pa.Table.from_pylist(rows), sink)
+    pq.write_table(table if keep is None else table.slice(0, keep), sink)
     return sink.getvalue()
 
 

@@ -11,43 +11,58 @@ import pyarrow.compute as pc
 
 from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.ingest.convert import (
+    DEFAULT_MAX_STRING,
     BatchRejected,
     RowError,
     arrow_schema,
     convert_table,
     derive_cdr_defaults,
+    document_error,
 )
+from callstats.ingest.jsonpath import Path, path_at
 from callstats.ingest.readers import (
     BodyTooLarge,
     Format,
+    checked_text,
     columns_from_records,
-    exact_keys,
+    json_error,
+    may_hold_inexact_numbers,
     maybe_gunzip,
+    parquet_columns,
     parse_ndjson,
-    quote_exact_numbers,
+    quote_numbers,
+    quoting,
     read_columns,
 )
+from callstats.ingest.text import JSON_WHITESPACE, describe_byte, line_at
 
 __all__ = ["BatchRejected", "BodyTooLarge", "Format", "SnapshotBatch", "parse_cdrs",
-           "parse_snapshots", "SNAPSHOT_TABLE_SCHEMA"]
+           "parse_snapshots", "SNAPSHOT_TABLE_SCHEMA", "DEFAULT_MAX_STRING"]
 
 
-def parse_cdrs(data: bytes, fmt: Format, max_body: int) -> pa.Table:
-    """Typed CDR table in SPEC 3.1 column order; rows keep their input order."""
+def decoded_body(data: bytes, max_body: int) -> bytes:
+    """The body as its format reads it: within the size limit as sent and after gzip
+    decoding, and not empty (an empty body is a mistake, a document without rows is not:
+    a CSV header alone or a Parquet file of no rows is a batch of zero rows)."""
     if len(data) > max_body:
         raise BodyTooLarge()
     data = maybe_gunzip(data, max_body)
-    if not data.strip():
-        return arrow_schema(CDR_COLUMNS).empty_table()
-    raw, n_rows = read_columns(data, fmt, CDR_COLUMNS)
-    return derive_cdr_defaults(convert_table(raw, n_rows, CDR_COLUMNS))
+    if not data:
+        raise BatchRejected([document_error("empty body")])
+    return data
 
 
-def cdrs_from_table(raw: pa.Table) -> pa.Table:
-    """Typed CDR table from a table of a file's own values (as `parse_cdrs` reads Parquet)."""
-    names = {c.name for c in CDR_COLUMNS}
-    columns = {name: raw.column(name) for name in raw.column_names if name in names}
-    return derive_cdr_defaults(convert_table(columns, raw.num_rows, CDR_COLUMNS))
+def parse_cdrs(data: bytes, fmt: Format, max_body: int,
+               max_string: int = DEFAULT_MAX_STRING) -> pa.Table:
+    """Typed CDR table in SPEC 3.1 column order; rows keep their input order."""
+    raw, n_rows = read_columns(decoded_body(data, max_body), fmt, CDR_COLUMNS)
+    return derive_cdr_defaults(convert_table(raw, n_rows, CDR_COLUMNS, max_string))
+
+
+def cdrs_from_table(raw: pa.Table, max_string: int = DEFAULT_MAX_STRING) -> pa.Table:
+    """Typed CDR table from a Parquet file's table (as `parse_cdrs` reads Parquet)."""
+    columns, n_rows = parquet_columns(raw, CDR_COLUMNS)
+    return derive_cdr_defaults(convert_table(columns, n_rows, CDR_COLUMNS, max_string))
 
 
 # --- snapshots -------------------------------------------------------------------------
@@ -73,34 +88,99 @@ class SnapshotBatch:
     calls: pa.Table  # SNAPSHOT_TABLE_SCHEMA rows of the kept snapshots
 
 
-def parse_snapshots(data: bytes, fmt: Format, max_body: int) -> SnapshotBatch:
-    if len(data) > max_body:
-        raise BodyTooLarge()
-    data = maybe_gunzip(data, max_body)
+def parse_snapshots(data: bytes, fmt: Format, max_body: int,
+                    max_string: int = DEFAULT_MAX_STRING) -> SnapshotBatch:
+    data = decoded_body(data, max_body)
     if fmt is Format.NDJSON:
-        return _snapshots_from_envelopes(_read_envelopes(data))
-    return _snapshots_from_flat_rows(data, fmt)
+        return _snapshots_from_envelopes(_read_envelopes(data), max_string)
+    return _snapshots_from_flat_rows(data, fmt, max_string)
+
+
+_QUOTING = quoting(ENVELOPE_COLUMNS + SNAPSHOT_CALL_COLUMNS)
 
 
 def _read_envelopes(data: bytes) -> list[dict[str, object]]:
-    keys = exact_keys(ENVELOPE_COLUMNS + SNAPSHOT_CALL_COLUMNS)
-    data = quote_exact_numbers(data, keys)
-    try:  # one envelope, possibly pretty-printed, or a JSON array of them
-        whole = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        whole = None
+    """One envelope (maybe pretty-printed), a JSON array of them, or NDJSON of them."""
+    data = checked_text(data, _envelope_utf8_error)
+    read = data
+    if may_hold_inexact_numbers(data, _QUOTING.keys()):
+        read = quote_numbers(data, _QUOTING)
+    try:
+        whole = orjson.loads(read)
+    except orjson.JSONDecodeError as exc:
+        if looks_like_ndjson(data):
+            return parse_ndjson(data, _QUOTING)
+        raise BatchRejected([_document_json_error(read.decode(), exc)]) from None
     if isinstance(whole, dict):
         return [whole]
-    if isinstance(whole, list) and all(isinstance(e, dict) for e in whole):
+    if isinstance(whole, list):
+        errors = [RowError(i, None, "expected an envelope object")
+                  for i, e in enumerate(whole, 1) if not isinstance(e, dict)]
+        if errors:
+            raise BatchRejected(errors)
         return whole
-    return parse_ndjson(data, ())
+    raise BatchRejected([RowError(1, None, "expected an envelope object")])
 
 
-def _snapshots_from_envelopes(envelopes: list[dict[str, object]]) -> SnapshotBatch:
+def looks_like_ndjson(data: bytes) -> bool:
+    """Whether a body that is not one JSON document is NDJSON: its first non-blank line
+    is a JSON object of its own (a pretty-printed document's first line is not). Blank
+    lines alone are NDJSON of no envelopes."""
+    for line in data.split(b"\n"):
+        if line.strip(JSON_WHITESPACE):
+            try:
+                return type(orjson.loads(line)) is dict
+            except orjson.JSONDecodeError:
+                return False
+    return True
+
+
+def _is_array(text: str) -> bool:
+    return text.lstrip().startswith("[")
+
+
+def _envelope_row(path: Path | None, is_array: bool) -> int | None:
+    """The envelope a path points into: the array element, or the one envelope."""
+    if not is_array:
+        return 1
+    return path[0] + 1 if path and isinstance(path[0], int) else None
+
+
+def _document_json_error(text: str, exc: orjson.JSONDecodeError) -> RowError:
+    """An error in a body that is one JSON document: the envelope and field holding it."""
+    is_array = _is_array(text)
+    row = _envelope_row(path_at(text, min(exc.pos, len(text))), is_array)
+    return json_error(row, text, exc, field=lambda path: _envelope_field(path, is_array))
+
+
+def _envelope_utf8_error(data: bytes, offset: int) -> RowError:
+    if looks_like_ndjson(data):
+        number, line, at = line_at(data, offset)
+        path = path_at(line.decode("utf-8", "replace"), len(line[:at].decode()))
+        return RowError(number, _envelope_field(path, False), describe_byte(data, offset))
+    text = data.decode("utf-8", "replace")
+    path = path_at(text, len(data[:offset].decode()))
+    is_array = _is_array(text)
+    return RowError(_envelope_row(path, is_array), _envelope_field(path, is_array),
+                    describe_byte(data, offset))
+
+
+def _envelope_field(path: Path | None, is_array: bool) -> str | None:
+    """`node_id`, `calls` or `calls[2].duration`: where in its envelope a path points."""
+    steps = list(path or ())[1:] if is_array else list(path or ())
+    if not steps or not isinstance(steps[0], str):
+        return None
+    if steps[0] == "calls" and len(steps) > 2 and isinstance(steps[2], str):
+        return f"calls[{steps[1]}].{steps[2]}"
+    return steps[0]
+
+
+def _snapshots_from_envelopes(envelopes: list[dict[str, object]],
+                              max_string: int) -> SnapshotBatch:
     heads, head_rows = columns_from_records(envelopes, ENVELOPE_COLUMNS)
     errors: list[RowError] = []
     try:
-        head = convert_table(heads, head_rows, ENVELOPE_COLUMNS)
+        head = convert_table(heads, head_rows, ENVELOPE_COLUMNS, max_string)
     except BatchRejected as exc:
         errors += exc.errors
         head = None
@@ -117,7 +197,7 @@ def _snapshots_from_envelopes(envelopes: list[dict[str, object]]) -> SnapshotBat
         owner += [(index, position) for position in range(len(batch))]
     try:
         raw, n_calls = columns_from_records(calls, SNAPSHOT_CALL_COLUMNS)
-        table = convert_table(raw, n_calls, SNAPSHOT_CALL_COLUMNS)
+        table = convert_table(raw, n_calls, SNAPSHOT_CALL_COLUMNS, max_string)
     except BatchRejected as exc:
         errors += [
             RowError(owner[e.row - 1][0] + 1, f"calls[{owner[e.row - 1][1]}].{e.field}",
@@ -132,11 +212,11 @@ def _snapshots_from_envelopes(envelopes: list[dict[str, object]]) -> SnapshotBat
     return _assemble(keys, [i for i, _ in owner], [p for _, p in owner], table)
 
 
-def _snapshots_from_flat_rows(data: bytes, fmt: Format) -> SnapshotBatch:
+def _snapshots_from_flat_rows(data: bytes, fmt: Format, max_string: int) -> SnapshotBatch:
     """CSV/Parquet: one row per call, carrying its snapshot's node_id and timestamp.
     Such files cannot express an empty snapshot; NDJSON envelopes can."""
     raw, n_rows = read_columns(data, fmt, ENVELOPE_COLUMNS + SNAPSHOT_CALL_COLUMNS)
-    table = convert_table(raw, n_rows, ENVELOPE_COLUMNS + SNAPSHOT_CALL_COLUMNS)
+    table = convert_table(raw, n_rows, ENVELOPE_COLUMNS + SNAPSHOT_CALL_COLUMNS, max_string)
     nodes = table.column("node_id").to_pylist()
     stamps = pc.cast(table.column("snapshot_timestamp"), pa.int64()).to_pylist()
     index_of: dict[tuple[int, int], int] = {}

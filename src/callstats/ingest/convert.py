@@ -8,10 +8,12 @@ value by value, to name the rows and the reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -19,26 +21,40 @@ from callstats.columns import Column, Kind
 from callstats.timeparse import ISO_PATTERN, UNIX_PATTERN, parse_iso_micros
 
 MAX_ERRORS = 100
+# The longest string value stored (characters), unless CALLSTATS_MAX_STRING_LENGTH says.
+DEFAULT_MAX_STRING = 4096
 # The times every reader (and every report's formatting) can represent.
 FIRST_TIME_US = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
 LAST_TIME_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
 
 
+Bad = list[tuple[int, str]]  # (row index, reason) of each rejected value
+
+
 @dataclass(frozen=True)
 class RowError:
-    row: int  # data rows count from 1
-    field: str
+    """Where a document is wrong: `row` counts data rows (NDJSON lines, envelopes, CSV rows
+    after the header) from 1 and `field` names the column the bad token is in; both are
+    None for what belongs to no row or no column (an empty body, a broken file)."""
+
+    row: int | None
+    field: str | None
     message: str
 
     def as_dict(self) -> dict[str, object]:
         return {"row": self.row, "field": self.field, "message": self.message}
 
 
+def document_error(message: str) -> RowError:
+    return RowError(None, None, message)
+
+
 class BatchRejected(Exception):
     """The batch holds invalid rows; nothing of it may be stored."""
 
     def __init__(self, errors: Sequence[RowError]):
-        self.errors = sorted(errors, key=lambda e: e.row)[:MAX_ERRORS]
+        ordered = sorted(errors, key=lambda e: (e.row is not None, e.row or 0))
+        self.errors = ordered[:MAX_ERRORS]
         super().__init__(f"{len(errors)} invalid value(s), first: {self.errors[0]}")
 
 
@@ -58,16 +74,21 @@ def arrow_schema(columns: Sequence[Column]) -> pa.Schema:
 
 
 def convert_table(
-    raw: dict[str, pa.Array], n_rows: int, columns: Sequence[Column]
+    raw: dict[str, pa.Array], n_rows: int, columns: Sequence[Column],
+    max_string: int = DEFAULT_MAX_STRING,
 ) -> pa.Table:
-    """Validate and type every column; raise BatchRejected listing the bad values."""
+    """Validate and type every column; raise BatchRejected listing the bad values.
+
+    A value's verdict depends on the value and its column only, never on the other rows:
+    a raw column may be a dense union (a JSON column whose values differ in type), and
+    then each type's values are converted on their own, as if no other type were there."""
     errors: list[RowError] = []
     out: list[pa.Array] = []
     for column in columns:
         values = raw.get(column.name)
         if values is None:
             values = pa.nulls(n_rows)
-        typed, bad = _convert_column(column, values)
+        typed, bad = _convert_column(column, values, max_string)
         errors.extend(bad)
         out.append(typed)
     if errors:
@@ -75,21 +96,21 @@ def convert_table(
     return pa.Table.from_arrays(out, schema=arrow_schema(columns))
 
 
-def _convert_column(column: Column, values: pa.Array) -> tuple[pa.Array, list[RowError]]:
+def _convert_column(
+    column: Column, values: pa.Array, max_string: int
+) -> tuple[pa.Array, list[RowError]]:
     if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    if pa.types.is_dictionary(values.type):
-        values = values.dictionary_decode()
-    if pa.types.is_large_string(values.type):
-        values = values.cast(pa.string())
-    if pa.types.is_string(values.type):
-        values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
-    converter = _CONVERTERS[column.kind]
-    typed, bad_rows = converter(values, column)
+        values = values.combine_chunks() if values.num_chunks else pa.nulls(0, values.type)
+    if pa.types.is_union(values.type):
+        typed, bad_rows, missing = _convert_union(column, values)
+    else:
+        values = _normalize(values)
+        typed, bad_rows = _CONVERTERS[column.kind](values, column)
+        missing = pc.is_null(values)
     errors = [RowError(i + 1, column.name, msg) for i, msg in bad_rows]
     if errors:
-        if column.required and values.null_count:  # list the missing ones too
-            errors += _rows_where(pc.is_null(values), column.name, "is required")
+        if column.required:  # list the missing ones too
+            errors += _rows_where(missing, column.name, "is required")
         return pa.nulls(len(values), arrow_type(column)), errors
     if column.zero_is_null:
         typed = pc.if_else(pc.equal(typed, 0), pa.scalar(None, typed.type), typed)
@@ -101,6 +122,12 @@ def _convert_column(column: Column, values: pa.Array) -> tuple[pa.Array, list[Ro
     if column.non_negative and len(typed):
         negative = pc.fill_null(pc.less(typed, 0), False)
         errors += _rows_where(negative, column.name, "must not be negative")
+    if column.kind is Kind.STR and len(typed):
+        lengths = pc.utf8_length(typed)
+        too_long = pc.fill_null(pc.greater(lengths, max_string), False)
+        errors += [RowError(i + 1, column.name, f"is {lengths[i].as_py()} characters long, "
+                            f"longer than the {max_string} allowed")
+                   for i in pc.indices_nonzero(too_long).to_pylist()[:MAX_ERRORS]]
     if typed.null_count:
         if column.default is not None:
             typed = pc.fill_null(typed, pa.scalar(column.default, arrow_type(column)))
@@ -109,12 +136,47 @@ def _convert_column(column: Column, values: pa.Array) -> tuple[pa.Array, list[Ro
     return typed, errors
 
 
+def _normalize(values: pa.Array) -> pa.Array:
+    """One spelling per kind of raw array: plain strings, no dictionaries, and the empty
+    string as a missing value (an empty CSV cell is one)."""
+    if pa.types.is_dictionary(values.type):
+        values = values.dictionary_decode()
+    if pa.types.is_large_string(values.type):
+        values = values.cast(pa.string())
+    if pa.types.is_string(values.type):
+        values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    return values
+
+
+def _convert_union(column: Column, values: pa.UnionArray) -> tuple[pa.Array, Bad, pa.Array]:
+    """Convert each member type's values alone, then put the results back in row order."""
+    codes = np.asarray(values.type_codes)
+    offsets = np.asarray(values.offsets)
+    typed_parts: list[pa.Array] = []
+    missing_parts: list[pa.Array] = []
+    base = np.zeros(max(values.type.type_codes) + 1, np.int64)
+    bad: Bad = []
+    size = 0
+    for index, code in enumerate(values.type.type_codes):
+        child = _normalize(values.field(index))
+        typed, child_bad = _CONVERTERS[column.kind](child, column)
+        rows = np.flatnonzero(codes == code)[np.argsort(offsets[codes == code], kind="stable")]
+        bad += [(int(rows[i]), message) for i, message in child_bad]
+        typed_parts.append(typed if not child_bad else pa.nulls(len(child), arrow_type(column)))
+        missing_parts.append(pc.is_null(child))
+        base[code] = size
+        size += len(child)
+    bad.sort()
+    order = pa.array(base[codes] + offsets, pa.int64())
+    missing = pc.take(pa.concat_arrays(missing_parts), order)
+    target = arrow_type(column)
+    typed = pc.take(pa.concat_arrays([part.cast(target) for part in typed_parts]), order)
+    return typed, bad[:MAX_ERRORS], missing
+
+
 def _rows_where(mask: pa.Array, field: str, message: str) -> list[RowError]:
     indices = pc.indices_nonzero(mask).to_pylist()[:MAX_ERRORS]
     return [RowError(i + 1, field, message) for i in indices]
-
-
-Bad = list[tuple[int, str]]
 
 
 def _locate(values: pa.Array, check: Callable[[object], str | None]) -> Bad:
@@ -170,7 +232,8 @@ def _reason(exc: Exception) -> str:
     text = str(exc)
     if "data loss" in text:
         return "too many decimal places"
-    if "precision" in text or "overflow" in text.lower() or "out of bounds" in text:
+    if any(word in text.lower() for word in ("precision", "overflow", "out of bounds",
+                                             "not in range", "truncated")):
         return "out of range"
     return "unreadable"
 
@@ -193,22 +256,65 @@ def _rows_false(ok: pa.Array, values: pa.Array, what: str) -> Bad:
 
 INT_PATTERN = r"-?[0-9]+"
 DECIMAL_PATTERN = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_DECIMAL_TEXT = re.compile(DECIMAL_PATTERN)
 
 
 def _to_int(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
+    """Any number whose value is a whole signed 64-bit integer, however it is spelled
+    (7, 7.0, "7", "7e0"): a CSV cell and a JSON number of the same text agree."""
     t = values.type
     if pa.types.is_null(t):
         return pa.nulls(len(values), pa.int64()), []
     if pa.types.is_integer(t):
-        return _cast_exact(values, pa.int64(), "a 64-bit integer")
+        return _cast_exact(values, pa.int64(), "a signed 64-bit integer")
     if pa.types.is_floating(t):
         whole = pc.fill_null(pc.equal(pc.floor(values), values), True)
         if not pc.all(whole).as_py():
             return values, _rows_false(whole, values, "an integer")
-        return _cast_exact(values, pa.int64(), "a 64-bit integer")
+        return _cast_exact(values, pa.int64(), "a signed 64-bit integer")
     if pa.types.is_string(t):
-        return _pattern_then_cast(values, INT_PATTERN, pa.int64(), "an integer")
+        if pc.all(_matches(values, INT_PATTERN)).as_py():
+            try:
+                return pc.cast(values, pa.int64()), []
+            except pa.ArrowInvalid:
+                pass  # out of range: named below
+        return _ints_from_text(values)
     return _wrong_type(values, "an integer")
+
+
+def _ints_from_text(values: pa.Array) -> tuple[pa.Array, Bad]:
+    """Slow path: each text read as an exact decimal number."""
+    ints: list[int | None] = []
+    bad: Bad = []
+    for i, text in enumerate(values.to_pylist()):
+        number = None if text is None else _whole_number(text)
+        if isinstance(number, str):
+            bad.append((i, f"{_describe(text)} {number}"))
+            if len(bad) >= MAX_ERRORS:
+                break
+            number = None
+        ints.append(number)
+    if bad:
+        return values, bad
+    return pa.array(ints, pa.int64()), []
+
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _whole_number(text: str) -> int | str:
+    """The integer `text` spells, or why it spells none."""
+    if not _DECIMAL_TEXT.fullmatch(text):
+        return "is not an integer"
+    try:
+        number = Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+        return "is not an integer"
+    if number != number.to_integral_value():
+        return "is not an integer"
+    if number.adjusted() > 19 or not _INT64[0] <= int(number) <= _INT64[1]:
+        return "is out of range (a signed 64-bit integer)"
+    return int(number)
 
 
 _TRUE = {"true", "1"}
@@ -221,7 +327,7 @@ def _to_bool(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
         return pa.nulls(len(values), pa.bool_()), []
     if pa.types.is_boolean(t):
         return values, []
-    if pa.types.is_integer(t) or pa.types.is_floating(t):
+    if pa.types.is_integer(t):  # 1/0, as yeti's ClickHouse feed writes them
         ok = pc.or_kleene(pc.is_null(values), pc.is_in(values, pa.array([0, 1], t)))
         if not pc.all(ok).as_py():
             return values, _rows_false(ok, values, "a boolean (true/false or 1/0)")
@@ -277,7 +383,12 @@ def _to_float(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
     t = values.type
     if pa.types.is_null(t):
         return pa.nulls(len(values), pa.float64()), []
-    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+    if pa.types.is_floating(t):
+        finite = pc.fill_null(pc.is_finite(values), True)
+        if not pc.all(finite).as_py():
+            return values, _rows_false(finite, values, "a finite number")
+        return pc.cast(values, pa.float64()), []
+    if pa.types.is_integer(t) or pa.types.is_decimal(t):
         return pc.cast(values, pa.float64()), []
     if pa.types.is_string(t):
         return _pattern_then_cast(values, DECIMAL_PATTERN, pa.float64(), "a number")
