@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from callstats.ingest.limits import DEFAULT_MAX_STRING
+
 if TYPE_CHECKING:
-    from callstats.stores.base import Store
+    from callstats.stores.base import Store, WriterLock
 
 
 class Settings(BaseSettings):
@@ -69,6 +71,11 @@ class Settings(BaseSettings):
         64 * 1024 * 1024,
         description="Largest ingestion body in bytes, as sent and again after gzip decoding.",
     )
+    max_string_length: int = Field(
+        DEFAULT_MAX_STRING, ge=1,
+        description="Longest text value ingestion stores, in characters (a CDR or call "
+        "field); a longer one rejects its batch (422 naming row and field).",
+    )
     maintenance_interval: float = Field(
         60.0,
         description="Seconds between store housekeeping runs in the server (DuckDB: merge "
@@ -114,12 +121,12 @@ class Settings(BaseSettings):
     def store_url(self) -> str:
         return self.store or f"duckdb:///{(self.data_dir / 'cdr.duckdb').resolve()}"
 
-    def open_store(self) -> Store:
+    def open_store(self, writer_lock: WriterLock | None = None) -> Store:
         from callstats.stores.base import open_store
 
         return open_store(self.store_url(), retention_days=self.retention_days,
                           cluster=self.clickhouse_cluster,
-                          query_timeout=self.query_timeout or None)
+                          query_timeout=self.query_timeout or None, writer_lock=writer_lock)
 
     def metadata_database_url(self) -> str:
         return self.metadata_url or f"sqlite:///{(self.data_dir / 'metadata.sqlite').resolve()}"

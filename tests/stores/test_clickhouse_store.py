@@ -34,11 +34,12 @@ MARCH = 1_709_251_200_000_000  # 2024-03-01T00:00:00Z
 def _cdrs(*rows: dict[str, object]) -> pa.Table:
     lines = [orjson.dumps({"time_start": "2024-03-01 10:00:00", "duration": 0,
                            "customer_acc_id": 5, **row}) for row in rows]
-    return parse_cdrs(b"\n".join(lines), Format.NDJSON, LIMIT)
+    return parse_cdrs(b"\n".join(lines) + b"\n", Format.NDJSON, LIMIT)
 
 
 def _snapshots(*envelopes: dict[str, object]):  # noqa: ANN202
-    return parse_snapshots(b"\n".join(orjson.dumps(e) for e in envelopes), Format.NDJSON, LIMIT)
+    return parse_snapshots(b"\n".join(orjson.dumps(e) for e in envelopes) + b"\n", Format.NDJSON,
+                           LIMIT)
 
 
 @pytest.fixture(params=[*(k for k in STORE_KINDS if k != "duckdb"), HTTP_KIND])

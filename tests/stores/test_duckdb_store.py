@@ -33,7 +33,8 @@ def _cdrs(*rows: dict[str, object]) -> pa.Table:
 
 
 def _snapshots(*envelopes: dict[str, object]):  # noqa: ANN202
-    return parse_snapshots(b"\n".join(orjson.dumps(e) for e in envelopes), Format.NDJSON, LIMIT)
+    return parse_snapshots(b"\n".join(orjson.dumps(e) for e in envelopes) + b"\n", Format.NDJSON,
+                           LIMIT)
 
 
 @pytest.fixture
@@ -118,7 +119,7 @@ def test_ids_far_apart_and_negative(store: DuckDBStore) -> None:
 
 
 def test_an_empty_table_is_a_no_op(store: DuckDBStore) -> None:
-    assert store.insert_cdrs(parse_cdrs(b"", Format.NDJSON, LIMIT)) == InsertResult(0, 0, 0)
+    assert store.insert_cdrs(parse_cdrs(b"\n", Format.NDJSON, LIMIT)) == InsertResult(0, 0, 0)
 
 
 def test_a_rejected_batch_stores_nothing(store: DuckDBStore) -> None:

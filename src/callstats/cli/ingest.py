@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +32,9 @@ from callstats.ingest.batches import (
     parse_cdrs,
     parse_snapshots,
 )
-from callstats.ingest.files import Batch, file_format, iter_batches
+from callstats.ingest.files import Batch, iter_batches, iter_snapshot_batches
 from callstats.ingest.readers import Format
+from callstats.metadata.store import MetadataStore
 from callstats.settings import Settings
 
 CONTENT_TYPES = {
@@ -44,7 +46,7 @@ ENDPOINTS = {"cdrs": "/api/admin/v1/cdrs", "active-calls": "/api/admin/v1/active
 
 
 class IngestFailed(Exception):
-    def __init__(self, path: Path, batch: Batch, errors: list[dict[str, object]]):
+    def __init__(self, path: Path, batch: Batch | None, errors: list[dict[str, object]]):
         self.path, self.batch, self.errors = path, batch, errors
         super().__init__(f"{path}: rejected")
 
@@ -86,21 +88,47 @@ def http_sink(url: str, admin_token: str) -> tuple[Sink, Callable[[], None]]:
 
 
 def local_sink(settings: Settings) -> tuple[Sink, Callable[[], None]]:
-    store = settings.open_store()
+    """Batches parsed here, as the server would, and stored straight into the store."""
+    writer_lock = _MetadataWriterLock(settings)
+    store = settings.open_store(writer_lock=writer_lock)
+    longest = settings.max_string_length
 
     def send(kind: str, batch: Batch) -> dict[str, int]:
         try:
             if kind == "cdrs":
-                table = (cdrs_from_table(batch.table) if batch.table is not None
-                         else parse_cdrs(*batch.payload(), 1 << 62))
+                table = (cdrs_from_table(batch.table, longest) if batch.table is not None
+                         else parse_cdrs(*batch.payload(), 1 << 62, longest))
                 return store.insert_cdrs(table).as_dict()
-            snapshots = parse_snapshots(*batch.payload(), 1 << 62)
+            snapshots = parse_snapshots(*batch.payload(), 1 << 62, longest)
             store.replace_snapshots(snapshots)
             return {"snapshots": len(snapshots.snapshots), "calls": snapshots.calls.num_rows}
         except BatchRejected as exc:
             raise _Rejected([e.as_dict() for e in exc.errors]) from None
 
-    return send, store.close
+    def close() -> None:
+        store.close()
+        writer_lock.close()
+
+    return send, close
+
+
+class _MetadataWriterLock:
+    """The metadata store's writer lock, opened on first use: only stores that other
+    processes write too ask for it (ClickHouse; a DuckDB file has one writer)."""
+
+    def __init__(self, settings: Settings):
+        self._settings = settings
+        self._metadata: MetadataStore | None = None
+
+    def __call__(self, name: str) -> AbstractContextManager[object]:
+        if self._metadata is None:
+            self._settings.data_dir.mkdir(parents=True, exist_ok=True)
+            self._metadata = MetadataStore(self._settings.metadata_database_url())
+        return self._metadata.writer_lock(name)
+
+    def close(self) -> None:
+        if self._metadata is not None:
+            self._metadata.close()
 
 
 class _Rejected(Exception):
@@ -109,14 +137,9 @@ class _Rejected(Exception):
 
 
 def batches_for(kind: str, path: Path, rows_per_batch: int) -> Iterator[Batch]:
-    fmt = file_format(path)
-    if kind == "active-calls" and not (fmt is Format.NDJSON and ".json" not in path.suffixes):
-        # One snapshot may span many rows of a flat file or lines of a JSON document:
-        # send the file whole so no snapshot is split (and so half-replaced).
-        data = path.read_bytes()
-        yield Batch(data, fmt, 1, 0, len(data))
-        return
-    yield from iter_batches(path, rows_per_batch)
+    if kind == "active-calls":
+        return iter_snapshot_batches(path, rows_per_batch)
+    return iter_batches(path, rows_per_batch)
 
 
 def run(kind: str, paths: list[Path], sink: Sink, rows_per_batch: int,
@@ -130,13 +153,14 @@ def run(kind: str, paths: list[Path], sink: Sink, rows_per_batch: int,
         for path in paths:
             task = progress.add_task(path.name, total=path.stat().st_size, rows=0)
             rows = 0
-            for batch in batches_for(kind, path, rows_per_batch):
+            batches = batches_for(kind, path, rows_per_batch)
+            while (batch := _next_batch(path, batches)) is not None:
                 try:
                     answer = sink(kind, batch)
                 except _Rejected as exc:
                     raise IngestFailed(path, batch, exc.errors) from None
                 except BodyTooLarge:
-                    raise IngestFailed(path, batch, [{"row": 0, "field": "",
+                    raise IngestFailed(path, batch, [{"row": None, "field": None,
                                                       "message": "batch too large"}]) from None
                 totals.add(answer)
                 rows += answer.get("received", answer.get("calls", 0))
@@ -145,6 +169,15 @@ def run(kind: str, paths: list[Path], sink: Sink, rows_per_batch: int,
             totals.files += 1
     _summary(kind, totals, time.perf_counter() - started, console)
     return totals
+
+
+def _next_batch(path: Path, batches: Iterator[Batch]) -> Batch | None:
+    """The file's next batch; a file found broken while reading it (bad gzip data) is
+    rejected as the server rejects such a body."""
+    try:
+        return next(batches, None)
+    except BatchRejected as exc:
+        raise IngestFailed(path, None, [e.as_dict() for e in exc.errors]) from None
 
 
 def _summary(kind: str, totals: Totals, seconds: float, console: Console) -> None:
@@ -164,11 +197,12 @@ def _summary(kind: str, totals: Totals, seconds: float, console: Console) -> Non
 
 
 def describe_failure(exc: IngestFailed) -> str:
-    lines = [f"{exc.path}: batch starting at row {exc.batch.first_row} rejected; nothing of "
+    first_row = exc.batch.first_row if exc.batch is not None else 1
+    lines = [f"{exc.path}: batch starting at row {first_row} rejected; nothing of "
              "that batch was stored (earlier batches were)."]
     for error in exc.errors[:20]:
         row = int(error.get("row") or 0)
-        absolute = exc.batch.first_row - 1 + row if row else 0
+        absolute = first_row - 1 + row if row else 0
         where = f"row {absolute}" if absolute else "file"
         field = f" {error['field']}" if error.get("field") else ""
         lines.append(f"  {where}{field}: {error.get('message')}")

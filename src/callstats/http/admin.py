@@ -204,7 +204,8 @@ async def ingest_cdrs(request: Request, s: ServicesDep) -> Response:
     body = await read_body(request, s.settings.max_body)
 
     def work():  # type: ignore[no-untyped-def]
-        return s.store.insert_cdrs(parse_cdrs(body, fmt, s.settings.max_body))
+        return s.store.insert_cdrs(parse_cdrs(body, fmt, s.settings.max_body,
+                                              s.settings.max_string_length))
 
     result = await run_in_threadpool(work)
     metrics = request.app.state.metrics
@@ -219,7 +220,7 @@ async def ingest_active_calls(request: Request, s: ServicesDep) -> Response:
     body = await read_body(request, s.settings.max_body)
 
     def work():  # type: ignore[no-untyped-def]
-        batch = parse_snapshots(body, fmt, s.settings.max_body)
+        batch = parse_snapshots(body, fmt, s.settings.max_body, s.settings.max_string_length)
         s.store.replace_snapshots(batch)
         return {"snapshots": len(batch.snapshots), "calls": batch.calls.num_rows}
 

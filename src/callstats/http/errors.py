@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from callstats.http.jsonbody import json_response
 from callstats.ingest.batches import BatchRejected, BodyTooLarge
+from callstats.metadata.locks import LockTimeout
 from callstats.metadata.store import Conflict, InvalidValue, MissingReference
 from callstats.reports.params import BadParams
 from callstats.stores.base import QueryTimeout, StoreError
@@ -49,6 +50,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return json_response({"error": "store unavailable"}, 503)
 
     app.add_exception_handler(StoreError, store_error)
+    # Writers of a shared store queue behind a stuck one: for the client, the store.
+    app.add_exception_handler(LockTimeout, store_error)
     app.add_exception_handler(RequestValidationError, handler(422, _validation_body))
 
     async def api_error(request: Request, exc: Exception) -> Response:

@@ -24,11 +24,11 @@ class Services:
     def open(cls, settings: Settings, clock: Callable[[], float] = time.time) -> Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         settings.ensure_jwt_secret()
-        store = settings.open_store()
-        try:
-            metadata = MetadataStore(settings.metadata_database_url())
+        metadata = MetadataStore(settings.metadata_database_url())
+        try:  # writers of a store shared by several processes take turns through it
+            store = settings.open_store(writer_lock=metadata.writer_lock)
         except Exception:
-            store.close()
+            metadata.close()
             raise
         return cls(settings, store, metadata, clock)
 

@@ -18,11 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from callstats.columns import Column, Kind
+from callstats.ingest.limits import DEFAULT_MAX_STRING, MAX_ERRORS
 from callstats.timeparse import ISO_PATTERN, UNIX_PATTERN, parse_iso_micros
 
-MAX_ERRORS = 100
-# The longest string value stored (characters), unless CALLSTATS_MAX_STRING_LENGTH says.
-DEFAULT_MAX_STRING = 4096
 # The times every reader (and every report's formatting) can represent.
 FIRST_TIME_US = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
 LAST_TIME_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z

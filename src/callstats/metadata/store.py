@@ -16,6 +16,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from callstats.metadata.locks import WriterLock, writer_lock_for
 from callstats.metadata.passwords import hash_password
 
 SCHEMA_VERSION = 1
@@ -123,6 +124,10 @@ class MetadataStore:
             meta.create_all(conn)
             if conn.execute(sa.select(sa.func.count()).select_from(schema_version)).scalar() == 0:
                 conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
+
+        self.writer_lock: WriterLock = writer_lock_for(self.engine)
+        """`with metadata.writer_lock(name):` one writer of `name` at a time, across every
+        process sharing this metadata database (see metadata.locks)."""
 
     def close(self) -> None:
         self.engine.dispose()

@@ -6,6 +6,8 @@ aggregates as plain integers and Decimals; everything above them is engine-agnos
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,6 +35,12 @@ class InsertResult:
     def as_dict(self) -> dict[str, int]:
         return {"received": self.received, "inserted": self.inserted,
                 "duplicates": self.duplicates}
+
+
+# `with writer_lock(name):` no other writer of `name` in any process (the metadata
+# store's lock). A store that several processes write uses it around checking a batch's
+# ids and inserting the new rows; a store with one writer (a DuckDB file) needs none.
+WriterLock = Callable[[str], AbstractContextManager[object]]
 
 
 class StoreError(Exception):
@@ -98,9 +106,11 @@ class Store(Protocol):
 
 
 def open_store(url: str, *, retention_days: int | None = None, cluster: str = "",
-               query_timeout: float | None = None) -> Store:
+               query_timeout: float | None = None,
+               writer_lock: WriterLock | None = None) -> Store:
     """The store a `CALLSTATS_STORE` URL names: `duckdb:///file`, `chdb:///dir` or
-    `clickhouse://user:pass@host:8123/db` (retention and cluster: ClickHouse only).
+    `clickhouse://user:pass@host:8123/db` (retention, cluster and the writer lock:
+    ClickHouse only; without a writer lock, batches are ordered within this process).
     `query_timeout`: seconds a report query may run (None: no limit)."""
     scheme = url.split(":", 1)[0]
     if scheme == "duckdb":
@@ -111,6 +121,6 @@ def open_store(url: str, *, retention_days: int | None = None, cluster: str = ""
         from callstats.stores.clickhouse_store import ClickHouseStore
 
         return ClickHouseStore(url, retention_days=retention_days, cluster=cluster,
-                               query_timeout=query_timeout)
+                               query_timeout=query_timeout, writer_lock=writer_lock)
     raise StoreError(f"unsupported store URL {url!r} (expected duckdb:///path, "
                      "chdb:///path or clickhouse://host:8123/db)")

@@ -3,12 +3,16 @@
 
 Exact before merges: ids are de-duplicated against stored rows before insertion (never by
 a background merge), and a re-posted snapshot gets a newer `version` that reports pick,
-so no report ever sees a row twice. Times are Int64 unix microseconds, the reports'
-arithmetic unit, which also keeps years 1-9999 exact (DateTime64 stops at 2299).
+so no report ever sees a row twice. Several processes may write one database: the check
+and the insert of a batch run under the writer lock the store is given (the metadata
+database's, shared by every process), so no two batches interleave them. Times are Int64
+unix microseconds, the reports' arithmetic unit, which also keeps years 1-9999 exact
+(DateTime64 stops at 2299).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -19,7 +23,7 @@ import pyarrow as pa
 
 from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.ingest.batches import SnapshotBatch
-from callstats.stores.base import InsertResult, StoreError
+from callstats.stores.base import InsertResult, StoreError, WriterLock
 from callstats.stores.clickhouse_transport import Target, Transport, open_transport, parse_url
 from callstats.stores.history import EXACT_PDD, FIRST_CDR_COLUMNS, PDD_LIMIT, YETI_FIELDS_ADDED
 from callstats.stores.shadows import lower_shadow, shadowed, with_shadows
@@ -234,9 +238,13 @@ def apply_retention(db: Transport, layout: Layout) -> None:
             db.command(f"ALTER TABLE {layout.local(table)}{layout.on_cluster()} REMOVE TTL")
 
 
+def _within_process(name: str) -> contextlib.nullcontext[None]:
+    return contextlib.nullcontext()
+
+
 class ClickHouseStore(SqlReports):
     def __init__(self, url: str, *, retention_days: int | None = None, cluster: str = "",
-                 query_timeout: float | None = None):
+                 query_timeout: float | None = None, writer_lock: WriterLock | None = None):
         target: Target = parse_url(url)
         self.layout = Layout(target.database, cluster or target.cluster, retention_days)
         self.dialect: Dialect = ClickHouseDialect(self.table("cdrs"), self.table("snapshot_calls"),
@@ -244,6 +252,8 @@ class ClickHouseStore(SqlReports):
         self.query_timeout = query_timeout
         self.db: Transport = open_transport(target)
         self._write_lock = threading.Lock()  # this process's batches de-duplicate in turn
+        self._writer_lock = writer_lock or _within_process  # ...and every process's
+        self._lock_name = f"clickhouse-cdrs:{self.layout.database}"
         self._last_version = 0
         try:
             self.schema_version = upgrade(self.db, self.layout, MIGRATIONS)
@@ -267,7 +277,7 @@ class ClickHouseStore(SqlReports):
             return InsertResult(0, 0, 0)
         ids = table.column("id").to_numpy()
         _, first = np.unique(ids, return_index=True)  # the first row of each id wins
-        with self._write_lock:
+        with self._write_lock, self._writer_lock(self._lock_name):
             stored = self._stored_ids(ids[np.sort(first)])
             keep = np.sort(first)
             if stored.size:
