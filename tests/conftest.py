@@ -16,6 +16,7 @@ from callstats.http.app import create_app
 from callstats.http.services import Services
 from callstats.metadata.store import MetadataStore
 from callstats.settings import Settings
+from tests.support.servers import start_servers  # noqa: F401 (a fixture)
 from tests.support.stores import STORE_KINDS, StoreUrls, clickhouse_http_server
 
 ADMIN_TOKEN = "test-admin-token"

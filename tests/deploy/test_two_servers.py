@@ -8,18 +8,11 @@ and processes starting together must not trip over each other creating the schem
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -27,85 +20,21 @@ import sqlalchemy as sa
 
 from callstats.metadata.store import MetadataStore, schema_version
 from tests.support.bodies import ADMIN, NDJSON, cdr, envelope, ndjson
+from tests.support.servers import ADMIN_HEADERS, Server
 from tests.support.stores import CLICKHOUSE_URL
 
-ADMIN_TOKEN = "two-servers-admin-token"
-ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 V1 = "/api/rest/customer/v1"
 POSTGRES = pytest.mark.parametrize("metadata_url", ["postgresql"], indirect=True)
 
 
-@dataclass
-class Server:
-    name: str
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def spawn(name: str, tmp_path: Path, settings: dict[str, str]) -> Server:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLSTATS_")}
-    env.update(CALLSTATS_HOST="127.0.0.1", CALLSTATS_PORT=str(port),
-               CALLSTATS_DATA_DIR=str(tmp_path / f"data-{name}"),
-               CALLSTATS_ADMIN_TOKEN=ADMIN_TOKEN, CALLSTATS_JWT_SECRET="two-servers-" + "s" * 32,
-               CALLSTATS_LOG_LEVEL="warning", **settings)
-    log = tmp_path / f"server-{name}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "callstats.cli.main", "serve"],
-                                   env=env, stdout=out, stderr=subprocess.STDOUT)
-    return Server(name, process, f"http://127.0.0.1:{port}", log)
-
-
-def wait_ready(server: Server, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"server {server.name} exited with {server.process.returncode}:\n"
-                        f"{server.log.read_text()}")
-        try:
-            if httpx.get(f"{server.url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    pytest.fail(f"server {server.name} not ready in time:\n{server.log.read_text()}")
-
-
-def stop(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(timeout=10)
-
-
 @pytest.fixture
-def start_pair(tmp_path: Path) -> Iterator[Callable[..., tuple[Server, Server]]]:
-    """`start_pair(**CALLSTATS_settings)`: processes A and B, started at once (as a
-    deployment rolls them out) and ready; both stopped at teardown whatever happened."""
-    started: list[Server] = []
-
+def start_pair(start_servers: Callable[..., list[Server]]
+               ) -> Callable[..., tuple[Server, Server]]:
+    """`start_pair(**CALLSTATS_settings)`: processes A and B, started at once and ready."""
     def start(**settings: str) -> tuple[Server, Server]:
-        for name in ("a", "b"):
-            started.append(spawn(name, tmp_path, settings))
-        deadline = time.monotonic() + 30
-        for server in started:
-            wait_ready(server, deadline)
-        return started[0], started[1]
-
-    yield start
-    for server in started:
-        stop(server)
+        a, b = start_servers(2, **settings)
+        return a, b
+    return start
 
 
 def admin_post(client: httpx.Client, path: str, body: dict[str, object]) -> dict:

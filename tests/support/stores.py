@@ -108,3 +108,18 @@ def stored_snapshots(store: Store) -> list[tuple[int, int, int]]:
         "WHERE c.node_id = s.node_id AND c.snapshot_timestamp = s.snapshot_timestamp) "
         "FROM snapshots s ORDER BY s.node_id, s.snapshot_timestamp"
     ).fetchall()
+
+
+def id_counts(store: Store, low: int, high: int) -> tuple[int, int]:
+    """(rows, distinct ids) stored with ids in [low, high]: equal unless an id was stored
+    twice."""
+    if isinstance(store, ClickHouseStore):
+        [(rows, distinct)] = store.db.rows(
+            f"SELECT count(), uniqExact(id) FROM {store.table('cdrs')} "
+            "WHERE id BETWEEN {lo:Int64} AND {hi:Int64}", {"lo": low, "hi": high})
+        return int(rows), int(distinct)
+    assert isinstance(store, DuckDBStore)
+    [(rows, distinct)] = store.cursor().execute(
+        "SELECT count(*), count(DISTINCT id) FROM cdr_rows WHERE id BETWEEN ? AND ?",
+        [low, high]).fetchall()
+    return int(rows), int(distinct)

@@ -1,0 +1,95 @@
+"""Real `callstats serve` processes for the tests that need more than the in-process app:
+several processes on one store, crashes, what a client sees over a socket."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.stores import free_port
+
+ADMIN_TOKEN = "real-server-admin-token"
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=60)
+
+
+def server_env(tmp_path: Path, name: str, settings: dict[str, str]) -> dict[str, str]:
+    """The environment of a callstats process of the test: none of the caller's
+    CALLSTATS_* settings, a data dir of its own, the test's admin token and secret."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLSTATS_")}
+    env.update(CALLSTATS_DATA_DIR=str(tmp_path / f"data-{name}"),
+               CALLSTATS_ADMIN_TOKEN=ADMIN_TOKEN,
+               CALLSTATS_JWT_SECRET="real-servers-" + "s" * 32,
+               CALLSTATS_LOG_LEVEL="warning", **settings)
+    return env
+
+
+def spawn(name: str, tmp_path: Path, settings: dict[str, str]) -> Server:
+    port = free_port()
+    env = server_env(tmp_path, name, {"CALLSTATS_HOST": "127.0.0.1",
+                                      "CALLSTATS_PORT": str(port), **settings})
+    log = tmp_path / f"server-{name}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "callstats.cli.main", "serve"],
+                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+    return Server(name, process, f"http://127.0.0.1:{port}", log)
+
+
+def wait_ready(server: Server, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(f"server {server.name} exited with {server.process.returncode}:\n"
+                        f"{server.log.read_text()}")
+        try:
+            if httpx.get(f"{server.url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    pytest.fail(f"server {server.name} not ready in time:\n{server.log.read_text()}")
+
+
+def stop(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=10)
+
+
+@pytest.fixture
+def start_servers(tmp_path: Path) -> Iterator[Callable[..., list[Server]]]:
+    """`start_servers(n, **CALLSTATS_settings)`: n processes started at once (as a rollout
+    starts them) and ready; all stopped at teardown whatever happened."""
+    started: list[Server] = []
+
+    def start(count: int = 2, **settings: str) -> list[Server]:
+        batch = [spawn(f"{len(started) + i}", tmp_path, settings) for i in range(count)]
+        started.extend(batch)
+        deadline = time.monotonic() + 60
+        for server in batch:
+            wait_ready(server, deadline)
+        return batch
+
+    yield start
+    for server in started:
+        stop(server)
