@@ -109,7 +109,7 @@ def _read_envelopes(data: bytes) -> list[dict[str, object]]:
         whole = orjson.loads(read)
     except orjson.JSONDecodeError as exc:
         if looks_like_ndjson(data):
-            return parse_ndjson(data, _QUOTING)
+            return parse_ndjson(data, _QUOTING, lambda path: _envelope_field(path, False))
         raise BatchRejected([_document_json_error(read.decode(), exc)]) from None
     if isinstance(whole, dict):
         return [whole]

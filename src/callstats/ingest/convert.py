@@ -389,7 +389,8 @@ def _to_float(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
     if pa.types.is_integer(t) or pa.types.is_decimal(t):
         return pc.cast(values, pa.float64()), []
     if pa.types.is_string(t):
-        return _pattern_then_cast(values, DECIMAL_PATTERN, pa.float64(), "a number")
+        typed, bad = _pattern_then_cast(values, DECIMAL_PATTERN, pa.float64(), "a number")
+        return (typed, bad) if bad else _to_float(typed, column)  # 1e400 reads as inf
     return _wrong_type(values, "a number")
 
 

@@ -303,9 +303,11 @@ def read_ndjson_exact(data: bytes, columns: Sequence[Column]
     return columns_from_records(parse_ndjson(data, quoting(columns)), columns)
 
 
-def parse_ndjson(data: bytes, rules: Quoting | None) -> list[dict[str, object]]:
-    """One JSON object per non-blank line; BatchRejected naming each bad line (and the
-    field its bad token is in)."""
+def parse_ndjson(data: bytes, rules: Quoting | None,
+                 field: Callable[[Path | None], str | None] = field_of
+                 ) -> list[dict[str, object]]:
+    """One JSON object per non-blank line; BatchRejected naming each bad line and the
+    field its bad token is in (`field` maps a path in the line's object to its name)."""
     lines = [line for line in data.split(b"\n") if line.strip(JSON_WHITESPACE)]
     read = lines
     if rules is not None and may_hold_inexact_numbers(data, rules.keys()):
@@ -316,20 +318,21 @@ def parse_ndjson(data: bytes, rules: Quoting | None) -> list[dict[str, object]]:
         records = None
     # A line holding two values ("{...}, {...}") parses too: the count must match as well.
     if records is None or len(records) != len(lines) or not all(type(r) is dict for r in records):
-        errors = _locate_json_errors(lines)
+        errors = _locate_json_errors(read, field)
         if errors:
             raise BatchRejected(errors)
         records = [orjson.loads(line) for line in read]  # pragma: no cover - see above
     return records
 
 
-def _locate_json_errors(lines: list[bytes]) -> list[RowError]:
+def _locate_json_errors(lines: list[bytes], field: Callable[[Path | None], str | None]
+                        ) -> list[RowError]:
     errors = []
     for number, line in enumerate(lines, 1):
         try:
             value = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            errors.append(json_error(number, line.decode(), exc))
+            errors.append(json_error(number, line.decode(), exc, field))
             continue
         if type(value) is not dict:
             errors.append(RowError(number, None, "expected a JSON object"))
