@@ -6,14 +6,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 
+from callstats.http.app import create_app
+from callstats.http.services import Services
 from tests.support.stores import free_port
 
 ADMIN_TOKEN = "real-server-admin-token"
@@ -93,3 +98,25 @@ def start_servers(tmp_path: Path) -> Iterator[Callable[..., list[Server]]]:
     yield start
     for server in started:
         stop(server)
+
+
+@contextmanager
+def threaded_server(services: Services) -> Iterator[str]:
+    """The real app over `services`, served by uvicorn on 127.0.0.1 in a thread of this
+    process (so the test can look into its store); yields its URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(services=services), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the threaded server did not start")
+        time.sleep(0.02)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

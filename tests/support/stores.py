@@ -123,3 +123,18 @@ def id_counts(store: Store, low: int, high: int) -> tuple[int, int]:
         "SELECT count(*), count(DISTINCT id) FROM cdr_rows WHERE id BETWEEN ? AND ?",
         [low, high]).fetchall()
     return int(rows), int(distinct)
+
+
+def stored_cdrs(store: Store, low: int, high: int) -> list[tuple[object, ...]]:
+    """Every stored column of the CDRs with ids in [low, high], by id, as Python values."""
+    from callstats.columns import CDR_COLUMNS
+
+    names = ", ".join(c.name for c in CDR_COLUMNS)
+    if isinstance(store, ClickHouseStore):
+        return [tuple(row) for row in store.db.rows(
+            f"SELECT {names} FROM {store.table('cdrs')} WHERE id BETWEEN {{lo:Int64}} AND "
+            "{hi:Int64} ORDER BY id", {"lo": low, "hi": high})]
+    assert isinstance(store, DuckDBStore)
+    return store.cursor().execute(
+        f"SELECT {names} FROM cdr_rows WHERE id BETWEEN ? AND ? ORDER BY id", [low, high]
+    ).fetchall()

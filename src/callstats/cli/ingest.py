@@ -36,6 +36,7 @@ from callstats.ingest.files import Batch, iter_batches, iter_snapshot_batches
 from callstats.ingest.readers import Format
 from callstats.metadata.store import MetadataStore
 from callstats.settings import Settings
+from callstats.stores.base import Store
 
 CONTENT_TYPES = {
     Format.NDJSON: "application/x-ndjson",
@@ -87,29 +88,34 @@ def http_sink(url: str, admin_token: str) -> tuple[Sink, Callable[[], None]]:
     return send, client.close
 
 
-def local_sink(settings: Settings) -> tuple[Sink, Callable[[], None]]:
-    """Batches parsed here, as the server would, and stored straight into the store."""
-    writer_lock = _MetadataWriterLock(settings)
-    store = settings.open_store(writer_lock=writer_lock)
-    longest = settings.max_string_length
+def store_sink(store: Store, max_string: int) -> Sink:
+    """Batches parsed here, as the server would parse them, and stored into `store`."""
 
     def send(kind: str, batch: Batch) -> dict[str, int]:
         try:
             if kind == "cdrs":
-                table = (cdrs_from_table(batch.table, longest) if batch.table is not None
-                         else parse_cdrs(*batch.payload(), 1 << 62, longest))
+                table = (cdrs_from_table(batch.table, max_string) if batch.table is not None
+                         else parse_cdrs(*batch.payload(), 1 << 62, max_string))
                 return store.insert_cdrs(table).as_dict()
-            snapshots = parse_snapshots(*batch.payload(), 1 << 62, longest)
+            snapshots = parse_snapshots(*batch.payload(), 1 << 62, max_string)
             store.replace_snapshots(snapshots)
             return {"snapshots": len(snapshots.snapshots), "calls": snapshots.calls.num_rows}
         except BatchRejected as exc:
             raise _Rejected([e.as_dict() for e in exc.errors]) from None
 
+    return send
+
+
+def local_sink(settings: Settings) -> tuple[Sink, Callable[[], None]]:
+    """Straight into the configured store, taking turns with other writers of it."""
+    writer_lock = _MetadataWriterLock(settings)
+    store = settings.open_store(writer_lock=writer_lock)
+
     def close() -> None:
         store.close()
         writer_lock.close()
 
-    return send, close
+    return store_sink(store, settings.max_string_length), close
 
 
 class _MetadataWriterLock:

@@ -100,16 +100,17 @@ def _convert_column(
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks() if values.num_chunks else pa.nulls(0, values.type)
     if pa.types.is_union(values.type):
-        typed, bad_rows, missing = _convert_union(column, values)
+        converted, bad_rows = _convert_union(column, values)
     else:
-        values = _normalize(values)
-        typed, bad_rows = _CONVERTERS[column.kind](values, column)
-        missing = pc.is_null(values)
+        converted, bad_rows = _convert_lenient(column, _normalize(values))
     errors = [RowError(i + 1, column.name, msg) for i, msg in bad_rows]
-    if errors:
-        if column.required:  # list the missing ones too
-            errors += _rows_where(missing, column.name, "is required")
+    if converted is None:
         return pa.nulls(len(values), arrow_type(column)), errors
+    typed = converted
+    # Every check runs on every value that converted, so a row gets the errors it would
+    # get alone, whatever the other rows hold.
+    unreadable = np.zeros(len(typed), np.bool_)
+    unreadable[[i for i, _ in bad_rows]] = True
     if column.zero_is_null:
         typed = pc.if_else(pc.equal(typed, 0), pa.scalar(None, typed.type), typed)
     if column.kind is Kind.TS and len(typed):
@@ -126,12 +127,33 @@ def _convert_column(
         errors += [RowError(i + 1, column.name, f"is {lengths[i].as_py()} characters long, "
                             f"longer than the {max_string} allowed")
                    for i in pc.indices_nonzero(too_long).to_pylist()[:MAX_ERRORS]]
-    if typed.null_count:
-        if column.default is not None:
-            typed = pc.fill_null(typed, pa.scalar(column.default, arrow_type(column)))
-        elif column.required:
-            errors += _rows_where(pc.is_null(typed), column.name, "is required")
+    if column.required and typed.null_count:
+        missing = pc.and_(pc.is_null(typed), pc.invert(pa.array(unreadable)))
+        errors += _rows_where(missing, column.name, "is required")
+    if errors:
+        return pa.nulls(len(typed), arrow_type(column)), errors
+    if typed.null_count and column.default is not None:
+        typed = pc.fill_null(typed, pa.scalar(column.default, arrow_type(column)))
     return typed, errors
+
+
+def _convert_lenient(column: Column, values: pa.Array) -> tuple[pa.Array | None, Bad]:
+    """The typed values, with those that cannot be read as nulls, and why they cannot.
+    A converter may stop at its first kind of problem (a spelling no time has) before
+    another (February 30th): it runs again without the values it named until it names
+    none. None instead of values: too many bad ones to check the rest."""
+    target = arrow_type(column)
+    bad: Bad = []
+    current = values
+    while len(bad) < MAX_ERRORS:
+        typed, found = _CONVERTERS[column.kind](current, column)
+        if not found:  # (all-null values of a type no converter takes stay untyped)
+            return (typed if typed.type == target else pa.nulls(len(values), target)), bad
+        bad = sorted(bad + found)
+        mask = np.zeros(len(values), np.bool_)
+        mask[[i for i, _ in bad]] = True
+        current = pc.if_else(pa.array(mask), pa.scalar(None, values.type), values)
+    return None, bad[:MAX_ERRORS]
 
 
 def _normalize(values: pa.Array) -> pa.Array:
@@ -146,30 +168,33 @@ def _normalize(values: pa.Array) -> pa.Array:
     return values
 
 
-def _convert_union(column: Column, values: pa.UnionArray) -> tuple[pa.Array, Bad, pa.Array]:
+def _convert_union(column: Column, values: pa.UnionArray) -> tuple[pa.Array | None, Bad]:
     """Convert each member type's values alone, then put the results back in row order."""
     codes = np.asarray(values.type_codes)
     offsets = np.asarray(values.offsets)
     typed_parts: list[pa.Array] = []
-    missing_parts: list[pa.Array] = []
     base = np.zeros(max(values.type.type_codes) + 1, np.int64)
     bad: Bad = []
     size = 0
+    target = arrow_type(column)
     for index, code in enumerate(values.type.type_codes):
         child = _normalize(values.field(index))
-        typed, child_bad = _CONVERTERS[column.kind](child, column)
+        typed, child_bad = _convert_lenient(column, child)
         rows = np.flatnonzero(codes == code)[np.argsort(offsets[codes == code], kind="stable")]
         bad += [(int(rows[i]), message) for i, message in child_bad]
-        typed_parts.append(typed if not child_bad else pa.nulls(len(child), arrow_type(column)))
-        missing_parts.append(pc.is_null(child))
+        if typed is None:
+            return None, sorted(bad)[:MAX_ERRORS]
+        typed_parts.append(typed.cast(target))
         base[code] = size
         size += len(child)
     bad.sort()
     order = pa.array(base[codes] + offsets, pa.int64())
-    missing = pc.take(pa.concat_arrays(missing_parts), order)
-    target = arrow_type(column)
-    typed = pc.take(pa.concat_arrays([part.cast(target) for part in typed_parts]), order)
-    return typed, bad[:MAX_ERRORS], missing
+    return pc.take(pa.concat_arrays(typed_parts), order), bad[:MAX_ERRORS]
+
+
+def _all(mask: pa.Array) -> bool:
+    """Whether every value is true (an empty array's are: Arrow says null)."""
+    return bool(pc.all(mask, min_count=0).as_py())
 
 
 def _rows_where(mask: pa.Array, field: str, message: str) -> list[RowError]:
@@ -240,7 +265,7 @@ def _pattern_then_cast(
     values: pa.Array, pattern: str, target: pa.DataType, what: str
 ) -> tuple[pa.Array, Bad]:
     ok = _matches(values, pattern)
-    if not pc.all(ok).as_py():
+    if not _all(ok):
         return values, _rows_false(ok, values, what)
     return _cast_exact(values, target, what)
 
@@ -267,11 +292,11 @@ def _to_int(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
         return _cast_exact(values, pa.int64(), "a signed 64-bit integer")
     if pa.types.is_floating(t):
         whole = pc.fill_null(pc.equal(pc.floor(values), values), True)
-        if not pc.all(whole).as_py():
+        if not _all(whole):
             return values, _rows_false(whole, values, "an integer")
         return _cast_exact(values, pa.int64(), "a signed 64-bit integer")
     if pa.types.is_string(t):
-        if pc.all(_matches(values, INT_PATTERN)).as_py():
+        if _all(_matches(values, INT_PATTERN)):
             try:
                 return pc.cast(values, pa.int64()), []
             except pa.ArrowInvalid:
@@ -327,14 +352,14 @@ def _to_bool(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
         return values, []
     if pa.types.is_integer(t):  # 1/0, as yeti's ClickHouse feed writes them
         ok = pc.or_kleene(pc.is_null(values), pc.is_in(values, pa.array([0, 1], t)))
-        if not pc.all(ok).as_py():
+        if not _all(ok):
             return values, _rows_false(ok, values, "a boolean (true/false or 1/0)")
         return pc.not_equal(values, pa.scalar(0, t)), []
     if pa.types.is_string(t):
         lowered = pc.utf8_lower(values)
         known = pc.is_in(lowered, pa.array(sorted(_TRUE | _FALSE)))
         ok = pc.or_kleene(pc.is_null(values), known)
-        if not pc.all(ok).as_py():
+        if not _all(ok):
             return values, _rows_false(ok, values, "a boolean (true/false or 1/0)")
         truth = pc.is_in(lowered, pa.array(sorted(_TRUE)))
         return pc.if_else(pc.is_null(values), pa.scalar(None, pa.bool_()), truth), []
@@ -383,7 +408,7 @@ def _to_float(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
         return pa.nulls(len(values), pa.float64()), []
     if pa.types.is_floating(t):
         finite = pc.fill_null(pc.is_finite(values), True)
-        if not pc.all(finite).as_py():
+        if not _all(finite):
             return values, _rows_false(finite, values, "a finite number")
         return pc.cast(values, pa.float64()), []
     if pa.types.is_integer(t) or pa.types.is_decimal(t):
@@ -432,7 +457,7 @@ _PLAIN_UTC = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?$"
 
 
 def _string_to_timestamp(values: pa.Array) -> tuple[pa.Array, Bad]:
-    if pc.all(_matches_raw(values, _PLAIN_UTC)).as_py():  # the common case, one cast
+    if _all(_matches_raw(values, _PLAIN_UTC)):  # the common case, one cast
         try:
             return pc.cast(pc.cast(values, pa.timestamp("us")), _TS), []
         except pa.ArrowInvalid:
@@ -440,7 +465,7 @@ def _string_to_timestamp(values: pa.Array) -> tuple[pa.Array, Bad]:
     is_unix = pc.fill_null(pc.match_substring_regex(values, f"^{UNIX_PATTERN}$"), False)
     is_iso = pc.fill_null(pc.match_substring_regex(values, f"^{ISO_PATTERN}$"), False)
     ok = pc.or_(pc.or_(is_unix, is_iso), pc.is_null(values))
-    if not pc.all(ok).as_py():
+    if not _all(ok):
         return values, _rows_false(ok, values, _TIME_WHAT)
     if pc.any(is_unix).as_py():
         try:

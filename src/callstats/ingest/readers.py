@@ -481,17 +481,28 @@ _STRING_INDEX = re.compile(r"string index (\d+)")
 
 
 def _parquet_utf8_error(table: pa.Table) -> RowError:
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        first = 0
-        for chunk in column.chunks:
-            if pa.types.is_dictionary(chunk.type):
-                chunk = chunk.dictionary_decode()
-            try:
-                chunk.validate(full=True)
-            except pa.ArrowInvalid as exc:
-                index = _STRING_INDEX.search(str(exc))
-                flat = pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)
-                row = first + int(index.group(1)) + 1 if index and flat else None
-                return RowError(row, name, "a string that is not valid UTF-8")
-            first += len(chunk)
-    return document_error("invalid Parquet: data that is not valid UTF-8")
+    """The first bad string in reading order (row by row, as a text format would be read),
+    so the same document gets the same error whatever format carries it."""
+    found = [(row, index, name) for index, (name, column) in
+             enumerate(zip(table.column_names, table.columns, strict=True))
+             if (row := _first_bad_row(column)) is not None]
+    if not found:
+        return document_error("invalid Parquet: data that is not valid UTF-8")
+    row, _, name = min(found, key=lambda f: (f[0] if f[0] >= 0 else 2**62, f[1]))
+    return RowError(row + 1 if row >= 0 else None, name, "a string that is not valid UTF-8")
+
+
+def _first_bad_row(column: pa.ChunkedArray) -> int | None:
+    """Index of the column's first invalid string; -1 when it is nested (no row known)."""
+    first = 0
+    for chunk in column.chunks:
+        if pa.types.is_dictionary(chunk.type):
+            chunk = chunk.dictionary_decode()
+        try:
+            chunk.validate(full=True)
+        except pa.ArrowInvalid as exc:
+            index = _STRING_INDEX.search(str(exc))
+            flat = pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)
+            return first + int(index.group(1)) if index and flat else -1
+        first += len(chunk)
+    return None
