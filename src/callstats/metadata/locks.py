@@ -42,10 +42,10 @@ def advisory_lock(engine: Engine) -> WriterLock:
     @contextmanager
     def hold(name: str) -> Iterator[object]:
         with engine.begin() as conn:
-            conn.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'"))
-            try:
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
-                             {"key": lock_key(name)})
+            try:  # one round trip: the wait's limit, then the lock
+                conn.execute(sa.text("SELECT set_config('lock_timeout', :limit, true), "
+                                     "pg_advisory_xact_lock(:key)"),
+                             {"limit": f"{LOCK_TIMEOUT_SECONDS}s", "key": lock_key(name)})
             except sa.exc.OperationalError as error:
                 if "lock timeout" in str(error.orig).lower():
                     raise LockTimeout(f"writer lock {name!r} still taken after "
