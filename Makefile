@@ -28,6 +28,7 @@ bench: $(STAMP)  ## benchmarks: tables printed, nothing asserted (installs wrk i
 	$(BIN)/python bench/stores.py
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python bench/portal.py
+	$(BIN)/python bench/writer_lock.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

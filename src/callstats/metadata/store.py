@@ -9,14 +9,14 @@ from __future__ import annotations
 import ipaddress
 import uuid as uuid_module
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from callstats.metadata.locks import WriterLock, writer_lock_for
+from callstats.metadata.locks import writer_lock_for
 from callstats.metadata.passwords import hash_password
 
 SCHEMA_VERSION = 1
@@ -125,11 +125,15 @@ class MetadataStore:
             if conn.execute(sa.select(sa.func.count()).select_from(schema_version)).scalar() == 0:
                 conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
 
-        self.writer_lock: WriterLock = writer_lock_for(self.engine)
+        self._writer_lock = writer_lock_for(self.engine)
+
+    def writer_lock(self, name: str) -> AbstractContextManager[object]:
         """`with metadata.writer_lock(name):` one writer of `name` at a time, across every
         process sharing this metadata database (see metadata.locks)."""
+        return self._writer_lock(name)
 
     def close(self) -> None:
+        self._writer_lock.close()
         self.engine.dispose()
 
     def ping(self) -> None:
