@@ -225,13 +225,16 @@ def test_quoting_leaves_string_values_alone(text: str) -> None:
 @pytest.mark.parametrize(
     "json_text, expected",
     [
-        (b'{"customer_price":1.5}', b'{"customer_price":"1.5"}'),
+        (b'{"customer_price":1.5}', b'{"customer_price":1.5}'),  # a double holds it
+        (b'{"customer_price":0.10000000000000001}', b'{"customer_price":"0.10000000000000001"}'),
         (b'{"customer_price" : -1e-3 }', b'{"customer_price" : "-1e-3" }'),
         (b'{"customer_price":"1.5"}', b'{"customer_price":"1.5"}'),
-        (b'{"customer_price_x":1.5}', b'{"customer_price_x":1.5}'),
-        (b'{"x_customer_price":1.5}', b'{"x_customer_price":1.5}'),
-        (b'{"a":"\\"customer_price\\":1.5"}', b'{"a":"\\"customer_price\\":1.5"}'),
-        (b'{"time_end":null,"time_start":12}', b'{"time_end":null,"time_start":"12"}'),
+        (b'{"customer_price_x":1e-3}', b'{"customer_price_x":1e-3}'),
+        (b'{"x_customer_price":1e-3}', b'{"x_customer_price":1e-3}'),
+        (b'{"a":"\\"customer_price\\":1e-3"}', b'{"a":"\\"customer_price\\":1e-3"}'),
+        (b'{"time_end":null,"time_start":1709287200.1234567}',
+         b'{"time_end":null,"time_start":"1709287200.1234567"}'),
+        (b'{"customer_pric\\u0065":1E5}', b'{"customer_pric\\u0065":"1E5"}'),  # escaped key
     ],
 )
 def test_quote_numbers(json_text: bytes, expected: bytes) -> None:
@@ -244,6 +247,6 @@ def test_quoting_never_changes_a_string(text: str, key: str) -> None:
     for decoy in (text, f'"{key}":{text}', f'{text}"{key}": 1.25{text}'):
         for dump in (orjson.dumps, lambda v: json.dumps(v).encode()):
             line = dump({"note": decoy, key: 1.25, "after": decoy})
-            record = orjson.loads(quote_numbers(line, QUOTING))
-            assert record["note"] == record["after"] == decoy
-            assert record[key] == "1.25"
+            record = orjson.loads(quote_numbers(line.replace(b"1.25", b"1.25e0"), QUOTING))
+            assert record["note"] == record["after"] == decoy.replace("1.25", "1.25e0")
+            assert record[key] == "1.25e0"

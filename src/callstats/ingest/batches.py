@@ -26,7 +26,6 @@ from callstats.ingest.readers import (
     checked_text,
     columns_from_records,
     json_error,
-    may_hold_inexact_numbers,
     maybe_gunzip,
     parquet_columns,
     parse_ndjson,
@@ -102,9 +101,7 @@ _QUOTING = quoting(ENVELOPE_COLUMNS + SNAPSHOT_CALL_COLUMNS)
 def _read_envelopes(data: bytes) -> list[dict[str, object]]:
     """One envelope (maybe pretty-printed), a JSON array of them, or NDJSON of them."""
     data = checked_text(data, _envelope_utf8_error)
-    read = data
-    if may_hold_inexact_numbers(data, _QUOTING.keys()):
-        read = quote_numbers(data, _QUOTING)
+    read = quote_numbers(data, _QUOTING)
     try:
         whole = orjson.loads(read)
     except orjson.JSONDecodeError as exc:

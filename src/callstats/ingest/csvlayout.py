@@ -15,11 +15,13 @@ lines) are skipped, as Arrow skips them, so data rows are numbered as Arrow's ro
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 
 import numpy as np
 
 from callstats.ingest.convert import BatchRejected, RowError, document_error
+from callstats.ingest.limits import MAX_ERRORS
 
 _QUOTE, _COMMA, _LF, _CR = 0x22, 0x2C, 0x0A, 0x0D
 _OPENS_AFTER = np.array([_COMMA, _LF, _CR, _QUOTE], np.uint8)  # a quote may open after these
@@ -29,13 +31,15 @@ _CLOSES_BEFORE = _OPENS_AFTER  # ...and close before these (a quote: a doubled o
 @dataclass(frozen=True)
 class CsvLayout:
     """Where the records of a CSV body are: `starts`/`ends` of each non-blank record
-    (header first; an end excludes its line break), and the commas outside quotes."""
+    (header first; an end excludes its line break), the commas outside quotes, and the
+    quotes."""
 
     data: bytes
     starts: np.ndarray
     ends: np.ndarray
     commas: np.ndarray
     quotes: np.ndarray
+    quoted_line_breaks: bool
 
     @property
     def data_rows(self) -> int:
@@ -52,10 +56,6 @@ class CsvLayout:
         return (np.searchsorted(self.commas, self.ends)
                 - np.searchsorted(self.commas, self.starts) + 1)
 
-    def has_quoted_line_breaks(self) -> bool:
-        breaks = np.flatnonzero(np.frombuffer(self.data, np.uint8) == _LF)
-        return bool(np.any(np.searchsorted(self.quotes, breaks) % 2))
-
     def locate(self, offset: int) -> tuple[int | None, str | None]:
         """(data row, column name) of the byte at `offset`; the row is None in the header."""
         record = int(np.searchsorted(self.starts, offset, side="right")) - 1
@@ -68,15 +68,20 @@ class CsvLayout:
 
 
 def scan(data: bytes) -> CsvLayout:
-    """The layout, as far as quote parity tells it (whether or not the quotes are valid)."""
+    """The layout, as far as quote parity tells it (whether or not the quotes are valid).
+    Only the bytes that matter to the structure (quotes, commas, CR, LF) are looked at
+    one by one, in numpy: whether each is inside a quoted field is the parity of the
+    quotes before it."""
     array = np.frombuffer(data, np.uint8)
-    quotes = np.flatnonzero(array == _QUOTE)
-    outside = _outside(quotes)
-    line_feeds = np.flatnonzero(array == _LF)
-    returns = np.flatnonzero(array == _CR)
-    lone = returns[(returns + 1 >= len(array))
-                   | (array[np.minimum(returns + 1, len(array) - 1)] != _LF)]
-    breaks = outside(np.union1d(line_feeds, lone))
+    special = np.flatnonzero((array == _QUOTE) | (array == _COMMA) | (array == _LF)
+                             | (array == _CR))
+    kinds = array[special]
+    is_quote = kinds == _QUOTE
+    outside = ((np.cumsum(is_quote) - is_quote) & 1) == 0
+    is_lf, is_cr = kinds == _LF, kinds == _CR
+    after = np.minimum(special + 1, len(array) - 1)
+    lone_cr = is_cr & ((special + 1 >= len(array)) | (array[after] != _LF))
+    breaks = special[(is_lf | lone_cr) & outside]
     starts = np.concatenate(([0], breaks + 1))
     ends = np.concatenate((breaks, [len(array)]))
     # A CRLF's CR belongs to the line break, not the record.
@@ -85,27 +90,39 @@ def scan(data: bytes) -> CsvLayout:
     crlf[crlf] = array[np.maximum(ends[crlf] - 1, 0)] == _CR
     ends = ends - crlf
     kept = ends > starts
-    commas = outside(np.flatnonzero(array == _COMMA))
-    return CsvLayout(data, starts[kept], ends[kept], commas, quotes)
+    return CsvLayout(data, starts[kept], ends[kept], special[(kinds == _COMMA) & outside],
+                     special[is_quote], bool((is_lf & ~outside).any()))
 
 
-def _outside(quotes: np.ndarray):  # type: ignore[no-untyped-def]
-    """Keep the positions with an even number of quotes before them."""
-    def keep(positions: np.ndarray) -> np.ndarray:
-        return positions[np.searchsorted(quotes, positions) % 2 == 0]
-    return keep
+def check_quotes(data: bytes) -> bool:
+    """Refuse (BatchRejected, naming the row and column) a body whose quotes RFC 4180 does
+    not allow; whether it has quotes at all. Only the quotes and their neighbours are
+    looked at: what a well-formed body costs."""
+    quotes = np.flatnonzero(np.frombuffer(data, np.uint8) == _QUOTE)
+    problem = _quote_problem(data, quotes)
+    if problem is not None:
+        offset, message = problem
+        row, field = scan(data).locate(offset)
+        raise BatchRejected([RowError(row, field, message) if row is not None
+                             else document_error(f"CSV header: {message}")])
+    return bool(quotes.size)
+
+
+def header_of(data: bytes) -> list[str]:
+    """The names in the first non-blank record (of a body whose quotes are valid)."""
+    lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="replace",
+                             newline="")
+    for record in csv.reader(lines):
+        if record:
+            return record
+    return []
 
 
 def csv_layout(data: bytes) -> CsvLayout:
     """The layout of a well-formed document; BatchRejected naming the row (and column)
     of the first structural error otherwise."""
+    check_quotes(data)
     layout = scan(data)
-    problem = _quote_problem(data, layout.quotes)
-    if problem is not None:
-        offset, message = problem
-        row, field = layout.locate(offset)
-        raise BatchRejected([RowError(row, field, message) if row is not None
-                             else document_error(f"CSV header: {message}")])
     if not len(layout.starts):
         raise BatchRejected([document_error("CSV needs a header row naming the columns")])
     fields = layout.fields()
@@ -114,7 +131,7 @@ def csv_layout(data: bytes) -> CsvLayout:
         raise BatchRejected([
             RowError(int(row) + 1, None, f"has {fields[row + 1]} fields where the header has "
                                          f"{fields[0]}")
-            for row in wrong[:100]])
+            for row in wrong[:MAX_ERRORS]])
     return layout
 
 

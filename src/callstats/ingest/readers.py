@@ -5,7 +5,6 @@ Readers only split the input into columns; `convert` decides what the values mea
 
 from __future__ import annotations
 
-import functools
 import io
 import re
 import zlib
@@ -23,7 +22,7 @@ import pyarrow.parquet as pq
 
 from callstats.columns import Column, Kind
 from callstats.ingest.convert import BatchRejected, RowError, document_error
-from callstats.ingest.csvlayout import csv_layout, scan
+from callstats.ingest.csvlayout import check_quotes, csv_layout, header_of, scan
 from callstats.ingest.jsonpath import Path, path_at
 from callstats.ingest.text import (
     JSON_WHITESPACE,
@@ -154,10 +153,7 @@ def _arrow_ndjson(
     Arrow's parser is more lenient than JSON, so it only sees bodies cleared of what it
     would let through and the exact path would not: bare NaN/Infinity (rapidjson reads
     them), two objects on one line (counted below), nesting deeper than orjson's limit."""
-    if b"NaN" in data or b"Inf" in data:
-        return None
-    objects, deepest = _line_shape(data)
-    if deepest > MAX_DEPTH:
+    if _has_word(data, b"NaN") or _has_word(data, b"Inf") or _TWO_VALUES.search(data):
         return None
     first_line = data.lstrip().split(b"\n", 1)[0]
     try:
@@ -183,22 +179,42 @@ def _arrow_ndjson(
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
-    if table.num_rows != objects:  # a line held more than one value
+    if _may_nest_too_deep(data, table.num_rows):
         return None
     return {f.name: table.column(f.name) for f in fields}, table.num_rows
 
 
 MAX_DEPTH = 1024  # orjson's nesting limit
+# One object ending and another starting on the same line (Arrow reads both; JSON lines
+# hold one value). Also found inside strings, which only costs the exact path's time.
+_TWO_VALUES = re.compile(rb"\}[ \t\r]*\{")
 
 
-def _line_shape(data: bytes) -> tuple[int, int]:
-    """(lines that open an object or array, the most `{`/`[` on one line): a line can nest
-    no deeper than the brackets it holds."""
+def _has_word(data: bytes, word: bytes) -> bool:
+    """`word in data`, sooner: a single byte is found at memchr speed, and the first
+    byte of NaN or Inf is rare in CDRs (a longer needle costs a slower search)."""
+    at = data.find(word[:1])
+    for _ in range(64):
+        if at == -1:
+            return False
+        if data.startswith(word, at):
+            return True
+        at = data.find(word[:1], at + 1)
+    return word in data[at:]
+
+
+def _may_nest_too_deep(data: bytes, rows: int) -> bool:
+    """Whether a line may nest deeper than orjson allows. A line nests no deeper than the
+    `{`/`[` it holds, and each of the `rows` lines holds at least its own `{`: when the
+    brackets beyond one a line are few, no line can be deep, which two counts show;
+    otherwise count the brackets of each line."""
+    brackets = data.count(b"{") + (data.count(b"[") if b"[" in data else 0)
+    if brackets - rows + 1 <= MAX_DEPTH:
+        return False
     array = np.frombuffer(data, np.uint8)
     openers = np.flatnonzero((array == 0x7B) | (array == 0x5B))
     bounds = np.concatenate(([0], np.flatnonzero(array == 0x0A), [len(array)]))
-    per_line = np.diff(np.searchsorted(openers, bounds))
-    return int(np.count_nonzero(per_line)), int(per_line.max(initial=0))
+    return bool(np.diff(np.searchsorted(openers, bounds)).max(initial=0) > MAX_DEPTH)
 
 
 def _exact_number(columns: Sequence[Column]) -> pa.DataType:
@@ -247,54 +263,86 @@ def quoting(columns: Sequence[Column]) -> Quoting:
                    tuple(c.name for c in columns if c.kind is Kind.STR))
 
 
-_NUMBER = rb"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
-_LONG_INTEGER = rb"-?[0-9]{16,}(?![0-9.eE])"
+# Numbers a double may not hold exactly have 16 or more significant characters or an
+# exponent (1e-400 would read as 0.0). Digits and dots read as "0" and E as "e", both
+# kinds are found by bytes.find at C speed: a run of sixteen "0", or "0e".
+_FLAT = bytes.maketrans(b"123456789.E", b"0000000000e")
+_LONG_RUN = b"0" * 16
+_NUMBER_CHARS = frozenset(b"0123456789.eE+-")
 
 
-@functools.cache
-def _quoter(keys: tuple[str, ...], number: bytes) -> re.Pattern[bytes]:
-    """Finds `"key": <number>` for any of `keys`. An unescaped quote is always structural
-    in JSON, so the lookbehind makes `"key":` a real key, never text inside a string."""
-    names = b"|".join(re.escape(k.encode()) for k in sorted(keys, key=len, reverse=True))
-    return re.compile(rb'(?<!\\)"(' + names + rb')"(\s*:\s*)(' + number + rb")")
-
-
-# Numbers a double may not hold exactly: 16+ significant characters, or an exponent
-# (1e-400 would read as 0.0).
-_SUSPECT = re.compile(rb"[0-9.]{16,}|[0-9][eE][+-]?[0-9]")
-_NUMBER_CHARS = b"0123456789.eE+-"
+def _suspect_runs(data: bytes) -> list[int]:
+    """Positions inside every run that may be such a number, in order."""
+    flat = data.translate(_FLAT)
+    found = []
+    for needle in (_LONG_RUN, b"0e"):
+        at = flat.find(needle)
+        while at != -1:
+            found.append(at)
+            at = flat.find(needle, at + len(needle))
+    return sorted(found)
 
 
 def _owning_key(data: bytes, value_start: int) -> bytes | None:
-    """The key of `"key": <value at value_start>`, or None when the run is not a value."""
+    """The key of `"key": <value at value_start>`, or None when the run is not a value.
+    An unescaped quote is always structural in JSON, so this never mistakes text inside a
+    string for a key (in a valid document; an invalid one is refused either way)."""
     closing = data.rfind(b'"', 0, value_start)
     if closing < 0 or data[closing + 1:value_start].strip(b" \t\r\n") != b":":
         return None
-    opening = data.rfind(b'"', 0, closing)
-    return data[opening + 1:closing] if opening >= 0 else None
+    opening = closing - 1
+    while opening >= 0:
+        opening = data.rfind(b'"', 0, opening + 1)
+        if opening <= 0 or data[opening - 1] != 0x5C:  # not an escaped quote
+            break
+        opening -= 1
+    if opening < 0:
+        return None
+    key = data[opening + 1:closing]
+    if b"\\" in key:  # an escaped key ("i\u0064" is "id")
+        try:
+            return str(orjson.loads(b'"' + key + b'"')).encode()
+        except (orjson.JSONDecodeError, UnicodeEncodeError):
+            return None
+    return key
+
+
+def inexact_numbers(data: bytes, rules: Quoting) -> list[tuple[int, int]]:
+    """(start, end) of each number under `rules`' keys that may not survive a trip
+    through a double. Suspect runs are found at C speed; only for those do we look back
+    for the key that owns them (most are digits inside strings: phone numbers, hex ids)."""
+    numbers = {key.encode() for key in rules.numbers}
+    integers = {key.encode() for key in rules.integers}
+    spans: list[tuple[int, int]] = []
+    seen = 0
+    for start in _suspect_runs(data):
+        if start < seen:
+            continue  # a second run of the same number
+        end = start
+        while start > 0 and data[start - 1] in _NUMBER_CHARS:
+            start -= 1
+        while end < len(data) and data[end] in _NUMBER_CHARS:
+            end += 1
+        seen = end
+        key = _owning_key(data, start)
+        if key in numbers or (key in integers and data[start:end].lstrip(b"-").isdigit()):
+            spans.append((start, end))
+    return spans
 
 
 def may_hold_inexact_numbers(data: bytes, keys: Sequence[str]) -> bool:
-    """True when a number under one of `keys` may not survive a trip through a double.
-    Suspect runs are found at C speed; only for those do we look back for the key that
-    owns them (most are digits inside strings: phone numbers, hex ids)."""
-    wanted = {key.encode() for key in keys}
-    for match in _SUSPECT.finditer(data):
-        start = match.start()
-        while start > 0 and data[start - 1] in _NUMBER_CHARS:
-            start -= 1
-        if _owning_key(data, start) in wanted:
-            return True
-    return False
+    return bool(inexact_numbers(data, Quoting(tuple(keys), ())))
 
 
 def quote_numbers(data: bytes, rules: Quoting) -> bytes:
-    """Turn the numbers `rules` names into JSON strings of their exact text."""
-    for keys, number in ((rules.numbers, _NUMBER), (rules.integers, _LONG_INTEGER)):
-        if keys:
-            data = _quoter(keys, number).sub(
-                lambda m: b'"' + m[1] + b'"' + m[2] + b'"' + m[3] + b'"', data)
-    return data
+    """The numbers under `rules`' keys that a double may not hold, made JSON strings of
+    their exact text (the converters read a number's text as the number); everything
+    else as it was."""
+    pieces, at = [], 0
+    for start, end in inexact_numbers(data, rules):
+        pieces += [data[at:start], b'"', data[start:end], b'"']
+        at = end
+    return b"".join(pieces) + data[at:] if pieces else data
 
 
 def read_ndjson_exact(data: bytes, columns: Sequence[Column]
@@ -310,8 +358,10 @@ def parse_ndjson(data: bytes, rules: Quoting | None,
     field its bad token is in (`field` maps a path in the line's object to its name)."""
     lines = [line for line in data.split(b"\n") if line.strip(JSON_WHITESPACE)]
     read = lines
-    if rules is not None and may_hold_inexact_numbers(data, rules.keys()):
-        read = [quote_numbers(line, rules) for line in lines]
+    if rules is not None:
+        quoted = quote_numbers(data, rules)  # adds no line break: the lines stay the lines
+        if quoted is not data:
+            read = [line for line in quoted.split(b"\n") if line.strip(JSON_WHITESPACE)]
     try:
         records = orjson.loads(b"[" + b",".join(read) + b"]")
     except orjson.JSONDecodeError:
@@ -421,29 +471,36 @@ def _typed(values: list[object], kind: type) -> pa.Array:
 
 
 def _read_csv(data: bytes, columns: Sequence[Column]) -> tuple[dict[str, pa.Array], int]:
-    """RFC 4180 CSV with a header row: its structure checked first (see csvlayout), then
-    read by Arrow, every cell as text (the converters decide what the text means)."""
-    layout = csv_layout(data)
-    known = _known_names(layout.header(), columns)
+    """RFC 4180 CSV with a header row: its quotes checked first (see csvlayout), then read
+    by Arrow, every cell as text (the converters decide what the text means). Arrow checks
+    that every row has the header's fields; when it finds something wrong, the whole
+    structure is worked out to name the rows."""
+    has_quotes = check_quotes(data)
+    header = header_of(data)
+    if not header:
+        raise BatchRejected([document_error("CSV needs a header row naming the columns")])
+    known = _known_names(header, columns)
     if not known:
         raise BatchRejected([document_error(
             "the CSV header names none of the columns (" + ", ".join(
                 c.name for c in columns if c.required) + ", …)")])
-    if not layout.data_rows:
-        return {name: pa.nulls(0, pa.string()) for name in known}, 0
-    table = pacsv.read_csv(
-        io.BytesIO(data),
-        read_options=pacsv.ReadOptions(use_threads=True),
-        parse_options=pacsv.ParseOptions(newlines_in_values=layout.has_quoted_line_breaks()),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in known},
-            include_columns=known,
-            strings_can_be_null=True,
-            null_values=[""],
-        ),
-    )
-    if table.num_rows != layout.data_rows:  # pragma: no cover - our fault, not the body's
-        raise RuntimeError(f"CSV read {table.num_rows} rows of {layout.data_rows}")
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(use_threads=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=has_quotes),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in known},
+                include_columns=known,
+                strings_can_be_null=True,
+                null_values=[""],
+            ),
+        )
+    except pa.ArrowInvalid:
+        layout = csv_layout(data)  # names the rows that are wrong
+        if layout.data_rows:  # pragma: no cover - our fault, not the body's
+            raise
+        return {name: pa.nulls(0, pa.string()) for name in known}, 0  # a header alone
     return {name: table.column(name) for name in known}, table.num_rows
 
 
