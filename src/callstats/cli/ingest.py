@@ -83,7 +83,8 @@ def http_sink(url: str, admin_token: str) -> tuple[Sink, Callable[[], None]]:
             raise _Rejected(response.json().get("errors", []))
         if response.status_code != 200:
             raise RuntimeError(f"{response.status_code} from server: {response.text[:300]}")
-        return response.json()
+        answer: dict[str, int] = response.json()
+        return answer
 
     return send, client.close
 
@@ -207,7 +208,8 @@ def describe_failure(exc: IngestFailed) -> str:
     lines = [f"{exc.path}: batch starting at row {first_row} rejected; nothing of "
              "that batch was stored (earlier batches were)."]
     for error in exc.errors[:20]:
-        row = int(error.get("row") or 0)
+        row = error.get("row")
+        row = row if isinstance(row, int) else 0
         absolute = first_row - 1 + row if row else 0
         where = f"row {absolute}" if absolute else "file"
         field = f" {error['field']}" if error.get("field") else ""

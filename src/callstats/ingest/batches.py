@@ -11,7 +11,6 @@ import pyarrow.compute as pc
 
 from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.ingest.convert import (
-    DEFAULT_MAX_STRING,
     BatchRejected,
     RowError,
     arrow_schema,
@@ -20,6 +19,7 @@ from callstats.ingest.convert import (
     document_error,
 )
 from callstats.ingest.jsonpath import Path, path_at
+from callstats.ingest.limits import DEFAULT_MAX_STRING
 from callstats.ingest.readers import (
     BodyTooLarge,
     Format,
@@ -196,10 +196,10 @@ def _snapshots_from_envelopes(envelopes: list[dict[str, object]],
         raw, n_calls = columns_from_records(calls, SNAPSHOT_CALL_COLUMNS)
         table = convert_table(raw, n_calls, SNAPSHOT_CALL_COLUMNS, max_string)
     except BatchRejected as exc:
-        errors += [
+        errors += [  # a call's row is its place among all calls: name its envelope
             RowError(owner[e.row - 1][0] + 1, f"calls[{owner[e.row - 1][1]}].{e.field}",
                      e.message)
-            for e in exc.errors
+            for e in exc.errors if e.row is not None
         ]
     if errors or head is None:
         raise BatchRejected(errors)
@@ -217,7 +217,9 @@ def _snapshots_from_flat_rows(data: bytes, fmt: Format, max_string: int) -> Snap
     nodes = table.column("node_id").to_pylist()
     stamps = pc.cast(table.column("snapshot_timestamp"), pa.int64()).to_pylist()
     index_of: dict[tuple[int, int], int] = {}
-    envelope, positions, sizes = [], [], []
+    envelope: list[int] = []
+    positions: list[int] = []
+    sizes: list[int] = []
     for key in zip(nodes, stamps, strict=True):
         index = index_of.setdefault(key, len(index_of))
         if index == len(sizes):

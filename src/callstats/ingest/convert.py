@@ -479,10 +479,8 @@ def _string_to_timestamp(values: pa.Array) -> tuple[pa.Array, Bad]:
     try:
         parsed = pc.cast(_normalize_iso(iso_part), _TS)
     except pa.ArrowInvalid:
-        bad = _locate(
-            iso_part,
-            lambda v: None if parse_iso_micros(v) is not None else f"{v!r} is not a valid time",
-        )
+        bad = _locate(iso_part, lambda v: None if parse_iso_micros(str(v)) is not None
+                      else f"{v!r} is not a valid time")
         if bad:
             return values, bad
         # Arrow refused a spelling timeparse accepts: take timeparse's reading.

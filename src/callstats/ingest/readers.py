@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from operator import itemgetter
+from typing import cast
 
 import numpy as np
 import orjson
@@ -372,7 +373,7 @@ def parse_ndjson(data: bytes, rules: Quoting | None,
         if errors:
             raise BatchRejected(errors)
         records = [orjson.loads(line) for line in read]  # pragma: no cover - see above
-    return records
+    return cast(list[dict[str, object]], records)
 
 
 def _locate_json_errors(lines: list[bytes], field: Callable[[Path | None], str | None]
@@ -409,6 +410,7 @@ def columns_from_records(
     if not records:
         return {}, 0
     names = [c.name for c in columns if c.name in records[0]]
+    values: list[Sequence[object]]
     try:  # records that all carry the first one's columns: transpose at C speed
         if len(names) > 1:
             values = list(zip(*map(itemgetter(*names), records), strict=True))
