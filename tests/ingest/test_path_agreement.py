@@ -88,7 +88,7 @@ def test_every_path_judges_a_broken_parquet_file_alike(paths: IngestPaths,
                                                         data: st.DataObject) -> None:
     offset = next(OFFSETS) * SPAN
     body = document.render(Format.PARQUET, offset)
-    cut = data.draw(st.integers(0, len(body)))
+    cut = data.draw(st.integers(0, 10**6)) * len(body) // 10**6
     assert_paths_agree(paths, "cdrs", Format.PARQUET, body[:cut], offset)
 
 

@@ -27,13 +27,14 @@ from callstats.ingest.readers import (
     columns_from_records,
     json_error,
     maybe_gunzip,
+    opens_with_an_object,
     parquet_columns,
     parse_ndjson,
     quote_numbers,
     quoting,
     read_columns,
 )
-from callstats.ingest.text import JSON_WHITESPACE, describe_byte, line_at
+from callstats.ingest.text import describe_byte, line_at
 
 __all__ = ["BatchRejected", "BodyTooLarge", "Format", "SnapshotBatch", "parse_cdrs",
            "parse_snapshots", "SNAPSHOT_TABLE_SCHEMA", "DEFAULT_MAX_STRING"]
@@ -120,16 +121,9 @@ def _read_envelopes(data: bytes) -> list[dict[str, object]]:
 
 
 def looks_like_ndjson(data: bytes) -> bool:
-    """Whether a body that is not one JSON document is NDJSON: its first non-blank line
-    is a JSON object of its own (a pretty-printed document's first line is not). Blank
-    lines alone are NDJSON of no envelopes."""
-    for line in data.split(b"\n"):
-        if line.strip(JSON_WHITESPACE):
-            try:
-                return type(orjson.loads(line)) is dict
-            except orjson.JSONDecodeError:
-                return False
-    return True
+    """Whether a body that is not one JSON document is NDJSON (blank lines alone are:
+    NDJSON of no envelopes)."""
+    return opens_with_an_object(data.split(b"\n")) is not False
 
 
 def _is_array(text: str) -> bool:

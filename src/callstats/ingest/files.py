@@ -18,12 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from callstats.ingest.convert import BatchRejected, document_error
-from callstats.ingest.readers import GZIP_MAGIC, Format, format_for_filename
+from callstats.ingest.readers import (
+    GZIP_MAGIC,
+    Format,
+    format_for_filename,
+    opens_with_an_object,
+)
 from callstats.ingest.text import JSON_WHITESPACE
 
 
@@ -77,7 +81,7 @@ def iter_snapshot_batches(path: Path, envelopes_per_batch: int) -> Iterator[Batc
     (one JSON document, CSV or Parquet rows) whole, since one snapshot may span many rows
     or lines and must not be split (and so half-replaced)."""
     fmt = file_format(path)
-    if fmt is Format.NDJSON and _starts_with_a_json_object(path):
+    if fmt is Format.NDJSON and _is_ndjson(path):
         yield from _ndjson_batches(path, envelopes_per_batch)
         return
     with _opened(path) as (stream, raw):
@@ -85,17 +89,10 @@ def iter_snapshot_batches(path: Path, envelopes_per_batch: int) -> Iterator[Batc
         yield Batch(data, fmt, 1, 0, raw.tell())
 
 
-def _starts_with_a_json_object(path: Path) -> bool:
-    """Whether the first non-blank line is a JSON object by itself (so the file is NDJSON,
-    as the server decides for a body that is not one JSON document)."""
+def _is_ndjson(path: Path) -> bool:
+    """As the server decides for a body that is not one JSON document."""
     with _opened(path) as (stream, _):
-        for line in _lines(stream):
-            if line.strip(JSON_WHITESPACE):
-                try:
-                    return type(orjson.loads(line)) is dict
-                except orjson.JSONDecodeError:
-                    return False
-    return False
+        return opens_with_an_object(_lines(stream)) is True
 
 
 class _opened:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import re
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from operator import itemgetter
@@ -344,6 +344,19 @@ def quote_numbers(data: bytes, rules: Quoting) -> bytes:
         pieces += [data[at:start], b'"', data[start:end], b'"']
         at = end
     return b"".join(pieces) + data[at:] if pieces else data
+
+
+def opens_with_an_object(lines: Iterable[bytes]) -> bool | None:
+    """Whether the first non-blank line is a JSON object by itself (None: no such line):
+    how a body that is not one JSON document shows it is NDJSON (a pretty-printed
+    document's first line is not a value of its own)."""
+    for line in lines:
+        if line.strip(JSON_WHITESPACE):
+            try:
+                return type(orjson.loads(line)) is dict
+            except orjson.JSONDecodeError:
+                return False
+    return None
 
 
 def read_ndjson_exact(data: bytes, columns: Sequence[Column]
