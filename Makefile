@@ -29,6 +29,7 @@ bench: $(STAMP)  ## benchmarks: tables printed, nothing asserted (installs wrk i
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python bench/portal.py
 	$(BIN)/python bench/writer_lock.py
+	$(BIN)/python bench/login_flood.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

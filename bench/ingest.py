@@ -174,12 +174,12 @@ def free_port() -> int:
 
 class Server:
     """`callstats serve` on `data_dir` (metadata, and the DuckDB store unless `store`, a
-    CALLSTATS_STORE URL, names another)."""
+    CALLSTATS_STORE URL, names another), with `env` added to its environment."""
 
-    def __init__(self, data_dir: Path, store: str = ""):
+    def __init__(self, data_dir: Path, store: str = "", env: dict[str, str] | None = None):
         self.port = free_port()
         env = {**os.environ, "CALLSTATS_ADMIN_TOKEN": ADMIN, "CALLSTATS_LOG_LEVEL": "warning",
-               "CALLSTATS_STORE": store}
+               "CALLSTATS_STORE": store, **(env or {})}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "callstats.cli.main", "serve", "--port", str(self.port),
              "--data-dir", str(data_dir)], env=env, stderr=subprocess.DEVNULL)

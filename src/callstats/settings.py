@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from callstats.auth.login_limits import parse_rate
 from callstats.ingest.limits import DEFAULT_MAX_STRING
 
 if TYPE_CHECKING:
@@ -116,6 +117,41 @@ class Settings(BaseSettings):
             raise ValueError("a path starting with /, an http(s):// URL or a data:image/ URL")
         if value.startswith("//"):
             raise ValueError("a protocol-relative URL; spell out https://")
+        return value
+
+    login_rate: str = Field(
+        "10/60",
+        description="`POST /auth` attempts allowed per login: `N/S`, N attempts in any S "
+        "seconds, right password or not; beyond → 429 with Retry-After. `0` turns it off.",
+    )
+    login_rate_per_ip: str = Field(
+        "300/60",
+        description="`POST /auth` attempts allowed per client IP (as CALLSTATS_TRUSTED_PROXIES "
+        "decides it), `N/S` like CALLSTATS_LOGIN_RATE; `0` turns it off.",
+    )
+    header_timeout: float = Field(
+        30.0, gt=0,
+        description="Seconds a client has to send a request's line and headers, from its "
+        "first byte (or from connecting); then the connection is closed.",
+    )
+    body_timeout: float = Field(
+        30.0, gt=0,
+        description="Seconds a request body may go without progress; then the request is "
+        "answered 408 and the connection closed.",
+    )
+    keepalive_timeout: float = Field(
+        15.0, gt=0, description="Seconds an idle keep-alive connection stays open."
+    )
+    shutdown_grace: float = Field(
+        30.0, ge=0,
+        description="On SIGTERM: seconds requests whose headers have arrived get to finish "
+        "(new connections are refused, idle ones closed at once); then the server exits.",
+    )
+
+    @field_validator("login_rate", "login_rate_per_ip")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse_rate(value)  # raises ValueError, reported with the variable's name
         return value
 
     def store_url(self) -> str:

@@ -21,7 +21,8 @@ COOKIE = "_yeti_customer_v1_session"
 
 @pytest.fixture(scope="module")
 def api(make_api) -> Api:  # type: ignore[no-untyped-def]
-    api = make_api(NOW, token_lifetime=LIFETIME)
+    # Many logins per test module: the attempt limits are test_login_limits.py's subject.
+    api = make_api(NOW, token_lifetime=LIFETIME, login_rate="0", login_rate_per_ip="0")
     api.customer("c", 1)
     api.customer("d", 2)
     api.account(1, id=1, uuid=UUID)

@@ -140,10 +140,10 @@ def test_other_customer_api_responses(api: Api) -> None:
     check_headers(api.get(V1 + "/auth", token=_token(api)), 200, cached=False)
     not_allowed = api.request("POST", V1 + "/origination-statistics")
     check_headers(not_allowed, 405, cached=False)
-    assert not_allowed.headers["allow"] == "GET"
+    assert not_allowed.headers["allow"] == "GET, HEAD"
     options = api.request("OPTIONS", V1 + "/auth")
     check_headers(options, 405, cached=False)
-    assert options.headers["allow"] == "GET, POST, DELETE"
+    assert options.headers["allow"] == "GET, HEAD, POST, DELETE"
 
 
 def test_json_is_compact_utf8(api: Api) -> None:

@@ -192,11 +192,14 @@ def test_other_values(api: Api) -> None:
                          invalid("sampling"))
     for path in (*STATS, *SERIES):
         for zone in ("europe/berlin", "Europe/Berlín", "Mars/Olympus", "../../etc/passwd",
-                     "/etc/localtime", "+05:30", "UTC+2", "Europe/", " UTC", "Europe//Berlin"):
+                     "/etc/localtime", "+05:30", "UTC+2", "Europe/", " UTC", "Europe//Berlin",
+                     # on the host's zoneinfo path, but no tzdata zone (SPEC 11)
+                     "localtime", "posixrules", "Factory", "posix/UTC", "right/UTC",
+                     "posix/Europe/Berlin", "Europe/../UTC", "Europe/Berlin/.."):
             assert_error(get(api, path, BASE[path] + [("time-zone", zone)]),
                          invalid("time-zone"))
         for zone in ("UTC", "Europe/Berlin", "Asia/Kolkata", "America/Argentina/Buenos_Aires",
-                     "Etc/GMT+5"):
+                     "Etc/GMT+5", "Europe/Kyiv", "US/Eastern", "Europe/Kiev", "GMT"):
             assert get(api, path, BASE[path] + [("time-zone", zone)]).status_code == 200
 
 

@@ -113,7 +113,10 @@ def start_server(data_dir: Path, **overrides: Any) -> PortalServer:
         "data_dir": data_dir, "admin_token": ADMIN_TOKEN, "jwt_secret": SECRET,
         "token_lifetime": 14 * 86400,  # the cookie's Expires is in the shifted past
         "snapshot_max_age": 3600,  # the suite outlives 180 s: the last snapshot stays live
-        "maintenance_interval": 0, **overrides})
+        "maintenance_interval": 0,
+        # The suite signs in as one login far more often than 10 times a minute; the
+        # attempt limits are tests/api/test_login_limits.py's subject.
+        "login_rate": "0", "login_rate_per_ip": "0", **overrides})
     services = Services.open(settings, clock)
     setup = prepare_demo(services, seed=7, days=3, now=start, password=PASSWORD)
     services.metadata.create_api_access(OTHER_CUSTOMER, OTHER_LOGIN, OTHER_PASSWORD)

@@ -54,27 +54,46 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextmanager
-def clickhouse_http_server(data_dir: Path) -> Iterator[str]:
-    """tests/clickhouse_http.py in its own process; yields its clickhouse:// base URL."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("clickhouse_http.py")),
-                             str(port), str(data_dir)], stderr=subprocess.PIPE)
-    try:
+class ClickHouseStandIn:
+    """tests/support/clickhouse_http.py in a process of its own, on one port for its whole
+    life, so a fault test can kill it and start it again where clients expect it."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir, self.port = data_dir, free_port()
+        self.url = f"clickhouse://default:@127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("clickhouse_http.py")),
+             str(self.port), str(self.data_dir)], stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
         while True:
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
             except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("clickhouse_http did not start: "
-                                       + proc.stderr.read().decode()) from None  # type: ignore[union-attr]
+                                       + self.proc.stderr.read().decode()) from None  # type: ignore[union-attr]
                 time.sleep(0.05)
-        yield f"clickhouse://default:@127.0.0.1:{port}"
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
+@contextmanager
+def clickhouse_http_server(data_dir: Path) -> Iterator[str]:
+    """The stand-in, started; yields its clickhouse:// base URL."""
+    stand_in = ClickHouseStandIn(data_dir)
+    stand_in.start()
+    try:
+        yield stand_in.url
     finally:
-        proc.kill()
-        proc.wait(timeout=10)
+        stand_in.kill()
 
 
 def cdr_value(store: Store, column: str, cdr_id: int) -> object:

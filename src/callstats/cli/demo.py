@@ -19,11 +19,11 @@ from typing import Annotated
 
 import orjson
 import typer
-import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from callstats.http.app import create_app
+from callstats.http.server import server as http_server
 from callstats.http.services import Services
 from callstats.settings import Settings
 from callstats.sim.demo_data import DemoSetup, prepare_demo
@@ -128,11 +128,7 @@ async def serve_with_traffic(services: Services, setup: DemoSetup, seed: int,
                              console: Console) -> None:
     """Serve until stopped; once the server is up, feed it live traffic over HTTP."""
     settings = services.settings
-    config = uvicorn.Config(
-        create_app(services=services), host=settings.host, port=settings.port,
-        proxy_headers=False, access_log=False, log_level="warning", server_header=False,
-    )
-    server = uvicorn.Server(config)
+    server = http_server(create_app(services=services), settings, log_level="warning")
     serving = asyncio.create_task(server.serve())
     while not server.started and not serving.done():
         await asyncio.sleep(0.05)

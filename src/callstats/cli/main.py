@@ -65,18 +65,13 @@ def serve(
     data_dir: DataDir = None,
 ) -> None:
     """Serve the customer API, the admin API and the PBX stats."""
-    import uvicorn
-
     from callstats.http.app import create_app
+    from callstats.http.server import server
     from callstats.logs import configure_logging
 
     settings = load_settings(data_dir, host=host, port=port)
     configure_logging(settings.log_level)
-    app_ = create_app(settings)
-    # proxy_headers=False: the client IP is the socket peer unless CALLSTATS_TRUSTED_PROXIES
-    # says otherwise (SPEC 4.1); uvicorn would otherwise trust X-Forwarded-For from loopback.
-    uvicorn.run(app_, host=settings.host, port=settings.port, proxy_headers=False,
-                access_log=False, log_level=settings.log_level, server_header=False)
+    server(create_app(settings), settings).run()
 
 
 def _ingest(kind: str, files: list[Path], url: str | None, admin_token: str | None,

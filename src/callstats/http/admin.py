@@ -14,9 +14,25 @@ from starlette.responses import Response
 
 from callstats.http.errors import ApiError
 from callstats.http.jsonbody import json_response
+from callstats.http.request_body import read_body
+from callstats.http.responses import (
+    ADMIN_OFF,
+    ADMIN_UNAUTHORIZED,
+    NOT_FOUND,
+    UNSUPPORTED_TYPE,
+    documented,
+)
 from callstats.http.services import Services
-from callstats.ingest.batches import BodyTooLarge, Format, parse_cdrs, parse_snapshots
+from callstats.ingest.batches import (
+    BatchRejected,
+    BodyTooLarge,
+    Format,
+    parse_cdrs,
+    parse_snapshots,
+)
 from callstats.ingest.readers import format_for_content_type
+from callstats.metadata.store import Conflict, InvalidValue, MetadataUnavailable, MissingReference
+from callstats.stores.base import StoreError, StoreFull
 
 PREFIX = "/api/admin/v1"
 
@@ -36,7 +52,15 @@ def require_admin(request: Request) -> None:
         raise ApiError(401, {"error": "unauthorized"}, {"www-authenticate": "Bearer"})
 
 
-router = APIRouter(prefix=PREFIX, dependencies=[Depends(require_admin)], tags=["admin"])
+router = APIRouter(prefix=PREFIX, dependencies=[Depends(require_admin)], tags=["admin"],
+                   responses=documented(ADMIN_UNAUTHORIZED, ADMIN_OFF, MetadataUnavailable))
+# What the routes answer besides the router's own (a route's 404 or 422 replaces the
+# router's, so each names them all).
+CREATED = documented(ADMIN_OFF, RequestValidationError, Conflict, MissingReference,
+                     InvalidValue, BodyTooLarge)
+ONE = documented(ADMIN_OFF, NOT_FOUND, RequestValidationError)
+INGESTED = documented(ADMIN_OFF, UNSUPPORTED_TYPE, BodyTooLarge, BatchRejected, StoreError,
+                      StoreFull)
 ServicesDep = Annotated[Services, Depends(services)]
 MAX_JSON_BODY = 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
@@ -102,7 +126,8 @@ def _deleted(done: bool) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/customers", status_code=201, openapi_extra=body_doc(CustomerIn))
+@router.post("/customers", status_code=201, openapi_extra=body_doc(CustomerIn),
+             responses=CREATED)
 async def create_customer(body: CustomerBody, s: ServicesDep) -> Response:
     customer = await run_in_threadpool(s.metadata.create_customer, body.name, body.id)
     return json_response(customer.__dict__, 201)
@@ -113,17 +138,18 @@ async def list_customers(s: ServicesDep) -> Response:
     return json_response([c.__dict__ for c in await run_in_threadpool(s.metadata.list_customers)])
 
 
-@router.get("/customers/{id}")
+@router.get("/customers/{id}", responses=ONE)
 async def show_customer(id: int, s: ServicesDep) -> Response:
     return json_response(_found(await run_in_threadpool(s.metadata.get_customer, id)).__dict__)
 
 
-@router.delete("/customers/{id}", status_code=204)
+@router.delete("/customers/{id}", status_code=204, responses=ONE)
 async def delete_customer(id: int, s: ServicesDep) -> Response:
     return _deleted(await run_in_threadpool(s.metadata.delete_customer, id))
 
 
-@router.post("/accounts", status_code=201, openapi_extra=body_doc(AccountIn))
+@router.post("/accounts", status_code=201, openapi_extra=body_doc(AccountIn),
+             responses=CREATED)
 async def create_account(body: AccountBody, s: ServicesDep) -> Response:
     account = await run_in_threadpool(
         s.metadata.create_account, body.customer_id, body.name, body.uuid, body.id
@@ -136,17 +162,18 @@ async def list_accounts(s: ServicesDep) -> Response:
     return json_response([a.__dict__ for a in await run_in_threadpool(s.metadata.list_accounts)])
 
 
-@router.get("/accounts/{id}")
+@router.get("/accounts/{id}", responses=ONE)
 async def show_account(id: int, s: ServicesDep) -> Response:
     return json_response(_found(await run_in_threadpool(s.metadata.get_account, id)).__dict__)
 
 
-@router.delete("/accounts/{id}", status_code=204)
+@router.delete("/accounts/{id}", status_code=204, responses=ONE)
 async def delete_account(id: int, s: ServicesDep) -> Response:
     return _deleted(await run_in_threadpool(s.metadata.delete_account, id))
 
 
-@router.post("/api-accesses", status_code=201, openapi_extra=body_doc(ApiAccessIn))
+@router.post("/api-accesses", status_code=201, openapi_extra=body_doc(ApiAccessIn),
+             responses=CREATED)
 async def create_api_access(body: ApiAccessBody, s: ServicesDep) -> Response:
     access = await run_in_threadpool(
         s.metadata.create_api_access, body.customer_id, body.login, body.password,
@@ -161,31 +188,17 @@ async def list_api_accesses(s: ServicesDep) -> Response:
     return json_response([a.public() for a in items])
 
 
-@router.get("/api-accesses/{id}")
+@router.get("/api-accesses/{id}", responses=ONE)
 async def show_api_access(id: int, s: ServicesDep) -> Response:
     return json_response(_found(await run_in_threadpool(s.metadata.get_api_access, id)).public())
 
 
-@router.delete("/api-accesses/{id}", status_code=204)
+@router.delete("/api-accesses/{id}", status_code=204, responses=ONE)
 async def delete_api_access(id: int, s: ServicesDep) -> Response:
     return _deleted(await run_in_threadpool(s.metadata.delete_api_access, id))
 
 
 # --- ingestion -------------------------------------------------------------------------
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused (413) as soon as it passes `limit` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge()
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge()
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _format(request: Request, default: Format | None) -> Format:
@@ -198,7 +211,17 @@ def _format(request: Request, default: Format | None) -> Format:
     return fmt
 
 
-@router.post("/cdrs")
+def ingestion_doc(*media_types: str) -> dict[str, object]:
+    """The OpenAPI request body of an ingestion route: a document in one of these types,
+    optionally gzip-encoded (Content-Encoding: gzip)."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"requestBody": {"required": True, "content": {t: binary for t in media_types}}}
+
+
+FILE_TYPES = ("application/x-ndjson", "text/csv", "application/vnd.apache.parquet")
+
+
+@router.post("/cdrs", responses=INGESTED, openapi_extra=ingestion_doc(*FILE_TYPES))
 async def ingest_cdrs(request: Request, s: ServicesDep) -> Response:
     fmt = _format(request, None)
     body = await read_body(request, s.settings.max_body)
@@ -214,7 +237,8 @@ async def ingest_cdrs(request: Request, s: ServicesDep) -> Response:
     return json_response(result.as_dict())
 
 
-@router.post("/active-calls")
+@router.post("/active-calls", responses=INGESTED,
+             openapi_extra=ingestion_doc("application/json", *FILE_TYPES))
 async def ingest_active_calls(request: Request, s: ServicesDep) -> Response:
     fmt = _format(request, Format.NDJSON)
     body = await read_body(request, s.settings.max_body)

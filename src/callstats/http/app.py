@@ -14,8 +14,10 @@ from callstats.http import admin, customer_api, customer_charts, customer_resour
 from callstats.http.customer_headers import CustomerHeaders
 from callstats.http.errors import install_error_handlers
 from callstats.http.maintenance import Maintenance
+from callstats.http.methods import MethodGuard
 from callstats.http.metrics import Metrics
 from callstats.http.requestlog import RequestLog
+from callstats.http.responses import EVERY_OPERATION, documented
 from callstats.http.services import Services
 from callstats.portal.routes import portal_router
 from callstats.settings import Settings
@@ -55,13 +57,12 @@ def create_app(
         app.state.services = services
     app.state.metrics = Metrics()
     install_error_handlers(app)
-    app.include_router(ops.router)
-    app.include_router(admin.router)
-    app.include_router(customer_api.router())
-    app.include_router(customer_resources.router())
-    app.include_router(customer_charts.router())
-    app.include_router(pbx_api.router())
-    app.include_router(portal_router(settings))
+    every_operation = documented(*EVERY_OPERATION)  # the server's own answers
+    for router in (ops.router, admin.router, customer_api.router(),
+                   customer_resources.router(), customer_charts.router(), pbx_api.router(),
+                   portal_router(settings)):
+        app.include_router(router, responses=every_operation)
+    app.add_middleware(MethodGuard, routes=app.router.routes)
     # Outermost last: the SPEC 4.6 headers go on every customer response, also on the 500
     # that RequestLog answers for a fault of ours.
     app.add_middleware(RequestLog, metrics=app.state.metrics)

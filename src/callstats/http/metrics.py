@@ -21,6 +21,10 @@ class Metrics:
             "callstats_ingested_rows", "Rows stored by ingestion", ["kind"],
             registry=self.registry,
         )
+        self.logins = Counter(
+            "callstats_login_attempts", "POST /auth attempts by outcome: accepted, refused "
+            "(401) or limited (429)", ["outcome"], registry=self.registry,
+        )
         self.duplicates = Counter(
             "callstats_ingest_duplicates", "CDRs skipped as already stored",
             registry=self.registry,

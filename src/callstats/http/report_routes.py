@@ -16,12 +16,15 @@ from callstats.http.customer_headers import ok_response
 from callstats.http.errors import ApiError
 from callstats.http.jsonbody import dump
 from callstats.http.openapi import report_openapi
+from callstats.http.responses import CUSTOMER_UNAUTHORIZED, FORBIDDEN, NOT_MODIFIED, documented
 from callstats.http.services import Services
 from callstats.http.tenancy import account_resolver
+from callstats.metadata.store import MetadataUnavailable
 from callstats.reports.cache import cache_key
 from callstats.reports.context import ReportContext
 from callstats.reports.definitions import Report
-from callstats.reports.params import Check, Role, parse_params
+from callstats.reports.params import BadParams, Check, Role, parse_params
+from callstats.stores.base import QueryTimeout, StoreError
 
 # A check of the request against the principal before its params are read (e.g. the PBX
 # routes' client id): raises ApiError.
@@ -76,7 +79,10 @@ def add_report_route(router: APIRouter, report: Report, gate: Gate | None = None
     endpoint.__name__ = (path or report.path).strip("/").replace("-", "_").replace("/", "_")
     router.add_api_route(path or report.path, endpoint, methods=["GET"],
                          summary=report.summary, response_model=None,
-                         include_in_schema=in_schema, openapi_extra=report_openapi(report))
+                         include_in_schema=in_schema, openapi_extra=report_openapi(report),
+                         responses=documented(NOT_MODIFIED, BadParams, CUSTOMER_UNAUTHORIZED,
+                                              *((FORBIDDEN,) if gate else ()), StoreError,
+                                              QueryTimeout, MetadataUnavailable))
 
 
 def own_client(request: Request, principal: Principal) -> None:

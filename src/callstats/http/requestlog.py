@@ -3,6 +3,7 @@ line, and the request metrics. Logs carry no query string values, tokens or pass
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -18,6 +19,7 @@ log = logging.getLogger("callstats.request")
 errors = logging.getLogger("callstats.errors")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,255}")
 _ERROR_500 = b'{"error":"internal server error"}'
+_SHUTTING_DOWN = b'{"error":"server shutting down"}'
 
 
 def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
@@ -57,6 +59,13 @@ class RequestLog:
                 message["headers"] = headers
             await send(message)
 
+        async def answer(status: int, body: bytes) -> None:
+            if not started_response:
+                await send_wrapped({"type": "http.response.start", "status": status,
+                                    "headers": [(b"content-type", JSON_TYPE.encode()),
+                                                (b"content-length", b"%d" % len(body))]})
+                await send_wrapped({"type": "http.response.body", "body": body})
+
         try:
             await self.app(scope, receive, send_wrapped)
         except Exception:
@@ -64,11 +73,10 @@ class RequestLog:
             # client, who gets a JSON 500 with the request id.
             errors.exception("internal error (request %s, route %s)", request_id,
                              _route_of(scope))
-            if not started_response:
-                await send_wrapped({"type": "http.response.start", "status": 500,
-                                    "headers": [(b"content-type", JSON_TYPE.encode()),
-                                                (b"content-length", b"%d" % len(_ERROR_500))]})
-                await send_wrapped({"type": "http.response.body", "body": _ERROR_500})
+            await answer(500, _ERROR_500)
+        except asyncio.CancelledError:  # still running when the shutdown grace ran out
+            await answer(503, _SHUTTING_DOWN)
+            raise
         finally:
             runtime = time.perf_counter() - started
             route = _route_of(scope)

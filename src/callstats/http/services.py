@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from callstats.auth.login_limits import LoginLimits, PasswordChecker, parse_rate
 from callstats.metadata.store import MetadataStore
 from callstats.reports.cache import ResultCache
 from callstats.settings import Settings
@@ -19,6 +20,14 @@ class Services:
     metadata: MetadataStore
     clock: Callable[[], float] = time.time
     results: ResultCache = field(default_factory=ResultCache)
+    login_limits: LoginLimits = field(init=False)
+    passwords: PasswordChecker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.login_limits = LoginLimits(parse_rate(self.settings.login_rate),
+                                        parse_rate(self.settings.login_rate_per_ip),
+                                        time.monotonic)
+        self.passwords = PasswordChecker()
 
     @classmethod
     def open(cls, settings: Settings, clock: Callable[[], float] = time.time) -> Services:
@@ -33,5 +42,6 @@ class Services:
         return cls(settings, store, metadata, clock)
 
     def close(self) -> None:
+        self.passwords.close()
         self.store.close()
         self.metadata.close()

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()
-# Verified against when the login is unknown, so a wrong login costs what a wrong password does.
-_DUMMY_HASH = _hasher.hash("callstats-dummy-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the login is unknown, so a wrong login costs what a wrong
+    password does (made on first use: hashing is slow on purpose)."""
+    return _hasher.hash("callstats-dummy-password")
 
 
 def hash_password(password: str) -> str:
@@ -16,6 +23,6 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False

@@ -7,6 +7,7 @@ Every method is one short transaction. Conflicts and dangling references surface
 from __future__ import annotations
 
 import ipaddress
+import sqlite3
 import uuid as uuid_module
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -73,6 +74,35 @@ class InvalidValue(Exception):
     """A value that cannot be stored, e.g. a malformed CIDR or UUID."""
 
 
+class MetadataUnavailable(Exception):
+    """The metadata database cannot be reached (or, SQLite, opened or written): the HTTP
+    layer answers 503. The pool checks connections before use, so once the database is
+    back the next request succeeds, without a restart."""
+
+
+# SQLite reports its own bugs and unavailability alike as OperationalError: only these
+# messages mean "the database cannot be used right now".
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk i/o error",
+                       "database or disk is full", "readonly database")
+
+
+def _classify_errors(engine: Engine) -> None:
+    """Turn "cannot reach the database" into MetadataUnavailable on every statement and
+    connect; any other database error stays what it is (our bug: a 500)."""
+
+    @sa.event.listens_for(engine, "handle_error")
+    def unavailable(context: sa.engine.ExceptionContext) -> None:
+        error = context.original_exception
+        if engine.dialect.name == "sqlite":
+            down = isinstance(error, sqlite3.OperationalError) and any(
+                text in str(error).lower() for text in _SQLITE_UNAVAILABLE)
+        else:
+            down = context.is_disconnect or isinstance(
+                context.sqlalchemy_exception, sa.exc.OperationalError | sa.exc.InterfaceError)
+        if down:
+            raise MetadataUnavailable(f"metadata database unavailable: {error}") from error
+
+
 @dataclass(frozen=True)
 class Customer:
     id: int
@@ -108,9 +138,12 @@ def make_engine(url: str) -> Engine:
     # hide_parameters: a failed statement's message (and so a traceback) would otherwise
     # carry the bound values, password hashes included.
     if url.startswith("sqlite:"):
-        return sa.create_engine(url, connect_args={"check_same_thread": False},
-                                hide_parameters=True)
-    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False},
+                                  hide_parameters=True)
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    _classify_errors(engine)
+    return engine
 
 
 class MetadataStore:

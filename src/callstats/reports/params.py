@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from callstats.queries import Filter, Op
 from callstats.timeparse import parse_iso_micros
+from callstats.timezones import canonical_zone
 
 
 class BadParams(Exception):
@@ -89,12 +90,7 @@ def _bool(text: str) -> bool:
 
 
 def _zone(text: str) -> ZoneInfo:
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*", text):
-        raise ValueError(text)
-    try:
-        return ZoneInfo(text)
-    except (KeyError, ValueError, OSError):
-        raise ValueError(text) from None
+    return canonical_zone(text)
 
 
 def _choice(*names: str) -> ValueType:

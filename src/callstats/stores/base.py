@@ -56,6 +56,20 @@ class QueryTimeout(StoreError):
     """A query ran past CALLSTATS_QUERY_TIMEOUT and was stopped."""
 
 
+class StoreFull(StoreUnavailable):
+    """The store's disk is full: the write failed whole and nothing of it was kept."""
+
+
+_DISK_FULL = ("no space left on device", "not enough space", "disk is full", "disk full")
+
+
+def disk_full(error: BaseException) -> bool:
+    """Whether an engine's error says its disk is full (ENOSPC, ClickHouse's
+    NOT_ENOUGH_SPACE), whatever exception class the engine chose for it."""
+    text = str(error).lower()
+    return any(words in text for words in _DISK_FULL)
+
+
 class Store(Protocol):
     schema_version: int
 

@@ -16,7 +16,14 @@ import pyarrow.compute as pc
 
 from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.ingest.batches import SnapshotBatch
-from callstats.stores.base import InsertResult, QueryTimeout, StoreError, StoreUnavailable
+from callstats.stores.base import (
+    InsertResult,
+    QueryTimeout,
+    StoreError,
+    StoreFull,
+    StoreUnavailable,
+    disk_full,
+)
 from callstats.stores.deadlines import Watchdog
 from callstats.stores.history import EXACT_PDD, FIRST_CDR_COLUMNS, PDD_LIMIT, YETI_FIELDS_ADDED
 from callstats.stores.shadows import lower_shadow, shadowed, with_shadows
@@ -259,8 +266,8 @@ class DuckDBStore(SqlReports):
                 if inserted:
                     self._bump_accounts(table)
                     self._widen_time_span(table)
-            except BaseException:
-                cur.execute("ROLLBACK")
+            except BaseException as exc:
+                _abort(cur, exc)
                 raise
             finally:
                 cur.unregister("_batch")
@@ -300,8 +307,8 @@ class DuckDBStore(SqlReports):
                 )
                 cur.execute("COMMIT")
                 self._snapshot_version += 1
-            except BaseException:
-                cur.execute("ROLLBACK")
+            except BaseException as exc:
+                _abort(cur, exc)
                 raise
             finally:
                 cur.unregister("_keys")
@@ -408,8 +415,8 @@ class DuckDBStore(SqlReports):
             for statement in statements:
                 cur.execute(statement).fetchall()
             cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
+        except BaseException as exc:
+            _abort(cur, exc)
             raise
 
     def ping(self) -> None:
@@ -420,6 +427,17 @@ class DuckDBStore(SqlReports):
 
     def close(self) -> None:
         self._db.close()
+
+
+def _abort(cur: duckdb.DuckDBPyConnection, error: BaseException) -> None:
+    """Roll back after `error`, then raise StoreFull for a full disk (a failed COMMIT has
+    ended the transaction already: the rollback must not hide why it failed)."""
+    try:
+        cur.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # no transaction is active any more; the first error is the one to tell
+    if isinstance(error, duckdb.Error) and disk_full(error):
+        raise StoreFull(f"the store's disk is full: {error}") from error
 
 
 def _naive_utc(table: pa.Table) -> pa.Table:

@@ -1,0 +1,268 @@
+"""The HTTP server of `callstats serve` and `callstats demo` (SPEC 11): uvicorn's h11
+protocol with the limits a public server needs.
+
+- Slow or silent clients are cut off: the request line and headers must arrive within
+  CALLSTATS_HEADER_TIMEOUT (counted from connecting, or from the first byte of a later
+  request on the connection), a body may go CALLSTATS_BODY_TIMEOUT without progress, an
+  idle keep-alive connection lasts CALLSTATS_KEEPALIVE_TIMEOUT.
+- A request line over 8 KiB → 414, headers over 64 KiB in all → 431, a malformed request
+  → 400; each a JSON body with the SPEC 4.6 headers, then the connection is closed.
+- SIGTERM (or Ctrl-C): stop accepting, close idle connections and those still sending
+  headers, let every request whose headers arrived finish within CALLSTATS_SHUTDOWN_GRACE,
+  then exit 0.
+
+uvicorn gives no hook for any of this, so the protocol watches h11's events through a
+connection subclass and answers the refusals itself, below the ASGI app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from email.utils import formatdate
+from typing import Any
+
+import h11
+import orjson
+import uvicorn
+from starlette.types import ASGIApp
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.server import ServerState
+
+from callstats.http.customer_headers import SECURITY_HEADERS
+from callstats.http.jsonbody import JSON_TYPE, dump
+from callstats.settings import Settings
+
+log = logging.getLogger("callstats.request")
+
+
+@dataclass(frozen=True)
+class Limits:
+    header_timeout: float = 30.0
+    body_timeout: float = 30.0
+    request_line_bytes: int = 8 * 1024
+    header_bytes: int = 64 * 1024  # request line and header fields together
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(settings.header_timeout, settings.body_timeout)
+
+
+# Never reached before our own limits (checked whenever h11 needs more data, so the
+# buffer holds at most the limit plus one read of 256 KiB).
+_H11_BUFFER = 1024 * 1024
+
+
+class Refusal(h11.RemoteProtocolError):
+    """A request refused before it reaches the app, with its status and JSON error."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message, error_status_hint=status)
+        self.status, self.message = status, message
+
+
+class _WatchedConnection(h11.Connection):
+    """An h11 connection that shows each event to the protocol before uvicorn sees it."""
+
+    def __init__(self, watch: Callable[[h11.Connection, object], None]):
+        super().__init__(h11.SERVER, max_incomplete_event_size=_H11_BUFFER)
+        self._watch = watch
+
+    def next_event(self) -> Any:
+        event = super().next_event()
+        self._watch(self, event)
+        return event
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol plus header/body timeouts and head size limits."""
+
+    def __init__(self, config: ServerConfig, server_state: ServerState,
+                 app_state: dict[str, Any], _loop: asyncio.AbstractEventLoop | None = None):
+        super().__init__(config, server_state, app_state, _loop)
+        self.limits = config.limits
+        self.conn = _WatchedConnection(self._on_event)
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
+        self._head_started = 0.0  # perf_counter of the current request's first byte
+        self._refusal: Refusal | None = None
+
+    # --- the connection's life ---------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_timers()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self.conn.their_state is h11.IDLE:  # bytes of a request line or headers
+            if not self._head_started:
+                self._head_started = time.perf_counter()
+            if self._header_timer is None:
+                self._arm_header_timer()
+        super().data_received(data)
+
+    def _on_event(self, conn: h11.Connection, event: object) -> None:
+        if event is h11.NEED_DATA and conn.their_state is h11.IDLE:
+            self._check_partial_head(conn.trailing_data[0])
+        elif isinstance(event, h11.Request):
+            self._check_head(event)
+            self._cancel(self._header_timer)
+            self._header_timer, self._head_started = None, 0.0
+            if conn.their_state is h11.SEND_BODY:
+                self._arm_body_timer()
+        elif isinstance(event, h11.Data):
+            self._arm_body_timer()  # progress
+        elif isinstance(event, h11.EndOfMessage):
+            self._cancel(self._body_timer)
+            self._body_timer = None
+
+    # --- head size limits --------------------------------------------------------------
+
+    def _check_partial_head(self, buffered: bytes) -> None:
+        line_end = buffered.find(b"\n")
+        if line_end > self.limits.request_line_bytes or (
+                line_end < 0 and len(buffered) > self.limits.request_line_bytes):
+            self._refuse(414, f"request line over {self.limits.request_line_bytes} bytes")
+        if len(buffered) > self.limits.header_bytes:
+            self._refuse(431, f"request headers over {self.limits.header_bytes} bytes")
+
+    def _check_head(self, request: h11.Request) -> None:
+        line = len(request.method) + len(request.target) + len(b"  HTTP/1.1")
+        if line > self.limits.request_line_bytes:
+            self._refuse(414, f"request line over {self.limits.request_line_bytes} bytes")
+        fields = sum(len(name) + len(value) + 4 for name, value in request.headers.raw_items())
+        if line + fields > self.limits.header_bytes:
+            self._refuse(431, f"request headers over {self.limits.header_bytes} bytes")
+
+    def _refuse(self, status: int, message: str) -> None:
+        self._refusal = Refusal(status, message)
+        raise self._refusal
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to anything h11 (or a limit above) refuses: JSON instead."""
+        refusal = self._refusal or Refusal(400, "malformed HTTP request")
+        self._respond_and_close(refusal.status, refusal.message)
+
+    # --- timeouts ----------------------------------------------------------------------
+
+    def _arm_header_timer(self) -> None:
+        self._cancel(self._header_timer)
+        self._header_timer = self.loop.call_later(self.limits.header_timeout,
+                                                  self._header_timed_out)
+
+    def _arm_body_timer(self) -> None:
+        self._cancel(self._body_timer)
+        self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_timed_out)
+
+    def _header_timed_out(self) -> None:
+        self._header_timer = None
+        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+            return
+        if self._head_started:  # part of a request came: say why it ends
+            self._respond_and_close(408, "request headers not received in time")
+        else:  # a silent connection: nothing to answer
+            self.transport.close()
+
+    def _body_timed_out(self) -> None:
+        self._body_timer = None
+        if self.transport.is_closing():
+            return
+        if self.flow.read_paused:  # we are not reading, so the client cannot progress
+            self._arm_body_timer()
+            return
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_started:
+            cycle.disconnected = True  # the app's receive() now gets http.disconnect
+            cycle.message_event.set()
+            self._respond_and_close(408, "request body not received in time")
+        else:
+            self.transport.close()
+
+    def _cancel_timers(self) -> None:
+        for timer in (self._header_timer, self._body_timer):
+            self._cancel(timer)
+        self._header_timer = self._body_timer = None
+
+    @staticmethod
+    def _cancel(timer: asyncio.TimerHandle | None) -> None:
+        if timer is not None:
+            timer.cancel()
+
+    # --- answering below the app -------------------------------------------------------
+
+    def _respond_and_close(self, status: int, message: str) -> None:
+        """A JSON error with the SPEC 4.6 headers, written straight to the socket (h11 may
+        have no request to answer), then the connection closed."""
+        body = dump({"error": message})
+        request_id = str(uuid.uuid4())
+        runtime = time.perf_counter() - self._head_started if self._head_started else 0.0
+        headers = [
+            (b"date", formatdate(usegmt=True).encode()),
+            (b"content-type", JSON_TYPE.encode()),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+            (b"x-request-id", request_id.encode()),
+            (b"x-runtime", f"{runtime:.6f}".encode()),
+            *SECURITY_HEADERS,
+        ]
+        head = b"HTTP/1.1 %d %s\r\n" % (status, _REASONS[status].encode())
+        head += b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+        self.transport.write(head + b"\r\n" + body)
+        self.transport.close()
+        self._cancel_timers()
+        log.info(orjson.dumps({"request_id": request_id, "method": None, "route": "unparsed",
+                               "status": status, "runtime": round(runtime, 6),
+                               "customer": None}).decode())
+
+
+_REASONS = {400: "Bad Request", 408: "Request Timeout", 414: "URI Too Long",
+            431: "Request Header Fields Too Large"}
+
+
+class ServerConfig(uvicorn.Config):
+    """uvicorn's config plus the limits its protocol reads."""
+
+    def __init__(self, app: ASGIApp, settings: Settings, **options: Any):
+        self.limits = Limits.of(settings)
+        # proxy_headers=False: the client IP is the socket peer unless
+        # CALLSTATS_TRUSTED_PROXIES says otherwise (SPEC 4.1); uvicorn would otherwise trust
+        # X-Forwarded-For from loopback.
+        options = {"access_log": False, "log_level": settings.log_level, **options}
+        super().__init__(app, host=settings.host, port=settings.port, http=GuardedH11Protocol,
+                         proxy_headers=False, server_header=False, lifespan="on",
+                         timeout_keep_alive=settings.keepalive_timeout,  # type: ignore[arg-type]
+                         timeout_graceful_shutdown=settings.shutdown_grace,  # type: ignore[arg-type]
+                         **options)
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, ending with exit status 0 after a graceful SIGTERM or Ctrl-C
+    (uvicorn re-raises the signal once it has shut down, so the process would die of it)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def server(app: ASGIApp, settings: Settings, **options: Any) -> Server:
+    return Server(ServerConfig(app, settings, **options))
