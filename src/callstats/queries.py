@@ -45,10 +45,14 @@ class Side:
     account_column: str
     price_column: str
     last_cdr_only: bool
+    # An unanswered CDR's disconnect code on this side: the first of these that is set.
+    code_columns: tuple[str, ...]
 
 
-ORIGINATION = Side("origination", "customer_acc_id", "customer_price", last_cdr_only=True)
-TERMINATION = Side("termination", "vendor_acc_id", "vendor_price", last_cdr_only=False)
+ORIGINATION = Side("origination", "customer_acc_id", "customer_price", last_cdr_only=True,
+                   code_columns=("lega_disconnect_code", "internal_disconnect_code"))
+TERMINATION = Side("termination", "vendor_acc_id", "vendor_price", last_cdr_only=False,
+                   code_columns=("legb_disconnect_code", "internal_disconnect_code"))
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,55 @@ class TrafficRow:
     successful: int
     duration: int  # seconds
     price_micros: int  # the price sum in millionths: exact, and integer arithmetic is fast
+
+
+@dataclass(frozen=True)
+class QualityQuery:
+    """Per bucket of a fixed-length UTC grid (`step_us`): counts, NER failures and PDD
+    sums; with `percentiles`, PDD nearest-rank percentiles per bucket and overall."""
+
+    side: Side
+    account_id: int
+    from_us: int  # inclusive
+    to_us: int  # inclusive
+    step_us: int
+    filters: tuple[Filter, ...] = ()
+    percentiles: tuple[int, ...] = ()  # e.g. (50, 95, 99)
+
+
+@dataclass(frozen=True)
+class QualityRow:
+    bucket: int  # floor(time_start / step)
+    total: int
+    successful: int
+    duration: int  # seconds
+    failed: int  # CDRs whose disconnect code is not network-effective (NER)
+    pdd_count: int  # CDRs with a pdd
+    pdd_millis: int  # their pdd sum, in integer milliseconds
+
+
+@dataclass(frozen=True)
+class PddPercentiles:
+    """Nearest-rank percentiles (integer ms, in QualityQuery.percentiles order) per bucket
+    with pdd values, and over the whole set (None: no pdd values at all)."""
+
+    buckets: dict[int, tuple[int, ...]]
+    whole: tuple[int, ...] | None
+
+
+@dataclass(frozen=True)
+class DisconnectCodesQuery:
+    side: Side
+    account_id: int
+    from_us: int  # inclusive
+    to_us: int  # inclusive
+    filters: tuple[Filter, ...] = ()
+
+
+@dataclass(frozen=True)
+class CodeCount:
+    code: int | None  # 200 for answered CDRs; None: no code set
+    calls: int
 
 
 @dataclass(frozen=True)

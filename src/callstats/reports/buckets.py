@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 from callstats.queries import Buckets, Offsets
 
 SECOND = 1_000_000
-STEP_SECONDS = {"minute": 60, "5minutes": 300, "hour": 3600, "day": 86400, "week": 86400,
-                "month": 86400}
+STEP_SECONDS = {"minute": 60, "5minutes": 300, "15minutes": 900, "hour": 3600, "day": 86400,
+                "week": 86400, "month": 86400}
 ZONED = ("hour", "day", "week", "month")  # the samplings a time-zone aligns
+FIXED = ("minute", "5minutes", "15minutes", "hour")  # buckets of one length (local hours too)
 
 
 # Zoned buckets need local dates within datetime's years 1–9999 whatever the zone's offset:
@@ -86,7 +87,7 @@ def midnight(day: date, zone: ZoneInfo | None) -> int:
 
 def bucket_start(sampling: str, bucket: int, offset: int, zone: ZoneInfo | None) -> int:
     """`t` of a bucket an engine returned (number of `step`s since the local epoch)."""
-    if sampling in ("minute", "5minutes", "hour"):
+    if sampling in FIXED:
         return bucket * STEP_SECONDS[sampling] - offset
     day = local_day(bucket)
     if sampling == "week":  # starts Sunday 00:00, as ClickHouse toStartOfWeek mode 0
@@ -105,7 +106,7 @@ def bucket_of(sampling: str, micros: int, zone: ZoneInfo | None) -> int:
 
 
 def next_bucket(sampling: str, t: int, zone: ZoneInfo | None) -> int:
-    if sampling in ("minute", "5minutes", "hour"):
+    if sampling in FIXED:
         return t + STEP_SECONDS[sampling]
     day = datetime.fromtimestamp(t, zone or UTC).date() + timedelta(days=1)
     return midnight(day, zone)

@@ -1,8 +1,9 @@
-"""Exact metric arithmetic and its wire spelling (SPEC 4.3, 4.5), shared by every store so
-all engines give byte-identical JSON.
+"""Exact metric arithmetic and its wire spelling (SPEC 4.3, 4.5, 9.4), shared by every
+store so all engines give byte-identical JSON.
 
-Every metric is a ratio of integers (prices are integer micro-units), rounded to
-hundredths with integer arithmetic only: exact like fractions, a hundred times faster.
+Every metric is a ratio of integers (prices are integer micro-units, pdd integer
+milliseconds), rounded to its places with integer arithmetic only: exact like fractions,
+a hundred times faster.
 """
 
 from __future__ import annotations
@@ -12,18 +13,32 @@ from decimal import Decimal
 MICROS = 1_000_000
 
 
+def rounded(numerator: int, denominator: int, places: int) -> int:
+    """numerator / denominator in units of 10^-places, rounded half away from zero
+    (denominator > 0)."""
+    unit: int = 10**places
+    scaled = abs(numerator) * unit
+    result = (2 * scaled + denominator) // (2 * denominator)
+    return -result if numerator < 0 else result
+
+
+def spell_scaled(value: int, places: int) -> str:
+    """An integer of 10^-places units as SPEC 4.3 spells decimals: "650.5", "480.0",
+    "0.0167": trailing zeros trimmed, one fractional digit kept."""
+    unit: int = 10**places
+    whole, rest = divmod(abs(value), unit)
+    fraction = f"{rest:0{places}d}".rstrip("0") or "0"
+    return f"{'-' if value < 0 else ''}{whole}.{fraction}"
+
+
 def hundredths(numerator: int, denominator: int) -> int:
     """numerator / denominator in hundredths, rounded half away from zero (denominator > 0)."""
-    scaled = abs(numerator) * 100
-    rounded = (2 * scaled + denominator) // (2 * denominator)
-    return -rounded if numerator < 0 else rounded
+    return rounded(numerator, denominator, 2)
 
 
 def spell_hundredths(value: int) -> str:
     """"650.5", "480.0", "86.67", "0.0": trailing zeros trimmed, one fractional digit kept."""
-    whole, rest = divmod(abs(value), 100)
-    fraction = f"{rest:02d}".rstrip("0") or "0"
-    return f"{'-' if value < 0 else ''}{whole}.{fraction}"
+    return spell_scaled(value, 2)
 
 
 def minutes(seconds: int) -> str:
@@ -36,6 +51,22 @@ def acd(seconds: int, successful: int) -> str | None:
 
 def asr(successful: int, total: int) -> str | None:
     return spell_hundredths(hundredths(100 * successful, total)) if total else None
+
+
+def acd_seconds(seconds: int, successful: int) -> str | None:
+    """SPEC 9.4's ACD: average seconds of the successful calls, rounded as 4.3."""
+    return spell_hundredths(hundredths(seconds, successful)) if successful else None
+
+
+def per_second(calls: int, seconds: int) -> str:
+    """SPEC 9.4's CPS: calls / seconds, exact, rounded half away from zero to 4 places."""
+    return spell_scaled(rounded(calls, seconds, 4), 4)
+
+
+def seconds_of_millis(millis: int) -> str:
+    """Integer milliseconds as seconds with exactly 3 decimals: "1.250", "-0.005"."""
+    whole, rest = divmod(abs(millis), 1000)
+    return f"{'-' if millis < 0 else ''}{whole}.{rest:03d}"
 
 
 def money(micros: int) -> str:

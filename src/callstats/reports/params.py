@@ -38,6 +38,7 @@ class Role(Enum):
     SAMPLING = "sampling"
     TIME_ZONE = "time-zone"
     EXTENSIONS = "extensions"
+    METRICS = "metrics"
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,18 @@ def _int_list(text: str) -> tuple[int, ...]:
 
 INTEGER_LIST = ValueType("array", _int_list, "int64")
 SERIES_SAMPLING = _choice("minute", "5minutes", "hour", "day")
+QUALITY_SAMPLING = _choice("minute", "5minutes", "15minutes")
+
+
+def names_of(*names: str) -> ValueType:
+    """A comma-separated selection of `names`, each at most once, in the order sent."""
+    def parse(text: str) -> tuple[str, ...]:
+        chosen = tuple(text.split(","))
+        if not set(chosen) <= set(names) or len(set(chosen)) != len(chosen):
+            raise ValueError(text)
+        return chosen
+
+    return ValueType("string", parse, "comma-separated")
 
 
 @dataclass(frozen=True)
@@ -196,6 +209,12 @@ class Parsed:
     def ints(self, role: Role) -> tuple[int, ...] | None:
         value = self.roles.get(role)
         assert value is None or isinstance(value, tuple)
+        return value
+
+    def names(self, role: Role) -> tuple[str, ...]:
+        """A selection of names (e.g. METRICS) in the order sent; () when absent."""
+        value = self.roles.get(role, ())
+        assert isinstance(value, tuple)
         return value
 
 

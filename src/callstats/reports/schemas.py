@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from callstats.columns import ACTIVE_CALL_KEYS
+from callstats.dispositions import CLASSES
+from callstats.reports.quality import METRICS
 
 Schema = dict[str, object]
 INT_ARRAY: Schema = {"type": "array", "items": {"type": "integer"}}
@@ -14,10 +16,11 @@ NULLABLE_DECIMAL: Schema = {"anyOf": [DECIMAL_TEXT, {"type": "null"}]}
 INTEGER: Schema = {"type": "integer"}
 
 
-def obj(properties: Mapping[str, Schema]) -> Schema:
-    """An object with exactly these keys."""
-    return {"type": "object", "properties": dict(properties), "required": list(properties),
-            "additionalProperties": False}
+def obj(properties: Mapping[str, Schema], optional: Mapping[str, Schema] | None = None
+        ) -> Schema:
+    """An object with exactly these keys, and maybe the `optional` ones."""
+    return {"type": "object", "properties": dict(properties) | dict(optional or {}),
+            "required": list(properties), "additionalProperties": False}
 
 
 def nullable(schema: Schema) -> Schema:
@@ -43,6 +46,24 @@ TRAFFIC_METRICS: dict[str, Schema] = {
     "total_price": DECIMAL_TEXT}
 TRAFFIC = bucketed(TRAFFIC_METRICS, totals=True)
 CONCURRENT = bucketed({"calls": INTEGER}, totals=False)
+
+# SPEC 9.4: yeti's quality keys, then the `metrics` a request asks for (in its order).
+SECONDS_TEXT: Schema = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{3}$"}
+QUALITY_METRICS: dict[str, Schema] = {
+    "total_calls": INTEGER, "acd": NULLABLE_DECIMAL, "asr": NULLABLE_DECIMAL,
+    "cps": DECIMAL_TEXT}
+QUALITY_EXTRAS: dict[str, Schema] = {
+    name: NULLABLE_DECIMAL if name == "ner" else nullable(SECONDS_TEXT) for name in METRICS}
+QUALITY = obj({
+    "data": obj({"t": INT_ARRAY} | {k: array(v) for k, v in QUALITY_METRICS.items()},
+                {k: array(v) for k, v in QUALITY_EXTRAS.items()}),
+    "rows": INTEGER,
+    "totals": obj(QUALITY_METRICS, QUALITY_EXTRAS)})
+
+DISCONNECT_CODES = obj({"data": array(obj({
+    "code": nullable(INTEGER),
+    "class": {"type": "string", "enum": list(CLASSES)},
+    "calls": INTEGER, "share": DECIMAL_TEXT})), "rows": INTEGER})
 
 _INTEGER_KEYS = {"destination_initial_interval", "destination_next_interval",
                  "auth_orig_transport_protocol_id", "auth_orig_port"}

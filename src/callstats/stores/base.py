@@ -15,12 +15,17 @@ import pyarrow as pa
 
 from callstats.ingest.batches import SnapshotBatch
 from callstats.queries import (
+    CodeCount,
     ConcurrentQuery,
     ConcurrentRow,
     CurrentCallsQuery,
+    DisconnectCodesQuery,
     ExtensionRow,
     ExtensionsQuery,
     PbxQuery,
+    PddPercentiles,
+    QualityQuery,
+    QualityRow,
     TrafficQuery,
     TrafficRow,
 )
@@ -83,6 +88,15 @@ class Store(Protocol):
 
     def traffic(self, query: TrafficQuery) -> list[TrafficRow]:
         """Exact sums per (bucket, offset) for one account's side, filters applied."""
+
+    def quality(self, query: QualityQuery) -> list[QualityRow]:
+        """Per bucket with calls, ascending: counts, NER failures, pdd count and ms sum."""
+
+    def pdd_percentiles(self, query: QualityQuery) -> PddPercentiles:
+        """Nearest-rank pdd percentiles (query.percentiles) per bucket and overall."""
+
+    def disconnect_codes(self, query: DisconnectCodesQuery) -> list[CodeCount]:
+        """CDRs per disconnect code (SPEC 9.5), in no particular order."""
 
     def concurrent_calls(self, query: ConcurrentQuery) -> list[ConcurrentRow]:
         """Per bucket: the sum over nodes of each node's peak matching-call count."""

@@ -12,16 +12,30 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from callstats.columns import ACTIVE_CALL_KEYS, CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column
+from callstats.dispositions import (
+    ANSWERED_CODE,
+    BUSY_CODES,
+    KNOWN_CODES,
+    NETWORK_EFFECTIVE_CODES,
+    NOT_ANSWERED_CODES,
+    REJECTED_CODES,
+)
 from callstats.queries import (
     PBX_COUNTS,
     Buckets,
+    CodeCount,
     ConcurrentQuery,
     ConcurrentRow,
     CurrentCallsQuery,
+    DisconnectCodesQuery,
     ExtensionRow,
     ExtensionsQuery,
     Filter,
     PbxQuery,
+    PddPercentiles,
+    QualityQuery,
+    QualityRow,
+    Side,
     TrafficQuery,
     TrafficRow,
 )
@@ -65,22 +79,35 @@ def _and(conditions: Iterable[str]) -> str:
     return " AND ".join(conditions)
 
 
+def _codes(codes: tuple[int, ...]) -> str:
+    """A list of our own constant codes (never a client's value) as SQL."""
+    return "(" + ", ".join(map(str, codes)) + ")"
+
+
+def side_rows(d: Dialect, bind: Binder, side: Side, account_id: int, from_us: int,
+              to_us: int, filters: Sequence[Filter]) -> str:
+    """The condition picking one account's CDRs on a side (SPEC 4.3 rows: origination
+    only last CDRs), started from `from_us` to `to_us` inclusive, filters applied."""
+    conditions = [f"{side.account_column} = {bind(account_id, INT64)}",
+                  _between(d, bind, "time_start", from_us, to_us)]
+    if side.last_cdr_only:
+        conditions.append("is_last_cdr")
+    conditions += where(filters, CDR_BY_NAME, d, bind)
+    return _and(conditions)
+
+
 # --- SPEC 4.3: exact sums per bucket ------------------------------------------------------
 
 def traffic(q: TrafficQuery, d: Dialect) -> Statement:
     bind, side = d.binder(), q.side
-    conditions = [f"{side.account_column} = {bind(q.account_id, INT64)}",
-                  _between(d, bind, "time_start", q.from_us, q.to_us)]
-    if side.last_cdr_only:
-        conditions.append("is_last_cdr")
-    conditions += where(q.filters, CDR_BY_NAME, d, bind)
+    picked = side_rows(d, bind, side, q.account_id, q.from_us, q.to_us, q.filters)
     text = (
         f"SELECT {floor_div(d, bind, 'ts + off', q.buckets.step_us)} AS bucket, "
         f"{d.int_div('off', '1000000')} AS offset_s, count(*), "
         f"{d.count_if('duration > 0')}, sum(duration), {d.price_sum('price')} "
         f"FROM (SELECT ts, {offset_at(d, bind, q.buckets, 'ts')} AS off, duration, price "
         f"FROM (SELECT {d.micros('time_start')} AS ts, duration, "
-        f"{side.price_column} AS price FROM {d.cdrs} WHERE {_and(conditions)}) AS picked) "
+        f"{side.price_column} AS price FROM {d.cdrs} WHERE {picked}) AS picked) "
         "AS placed GROUP BY bucket, offset_s ORDER BY bucket"
     )
     return Statement(text, bind.params)
@@ -103,6 +130,91 @@ def micros(price: object) -> int:
 def _int(value: object) -> int:
     assert isinstance(value, int), value
     return value
+
+
+# --- SPEC 9.4 and 9.5: quality per bucket, disconnect codes -------------------------------
+
+def disposition_code(side: Side) -> str:
+    """A CDR's code (SPEC 9.5): 200 when answered, else the first set of the side's
+    disconnect codes, else NULL (a stored 0 is already NULL: columns.zero_is_null)."""
+    return (f"CASE WHEN duration > 0 THEN {ANSWERED_CODE} "
+            f"ELSE coalesce({', '.join(side.code_columns)}) END")
+
+
+def pdd_millis(d: Dialect) -> str:
+    """pdd as integer milliseconds, rounded half away from zero, exact for both ways pdd is
+    stored: DECIMAL(9, 3) converts to the double nearest it, and so does a DOUBLE holding a
+    3-decimal value; scaled by 1000 either is within 1e-6 of its integer, far inside the
+    half millisecond the rounding allows, so every engine lands on the same integer."""
+    seconds = d.float64("pdd")
+    return d.int64(f"sign({seconds}) * floor(abs({seconds}) * 1000 + 0.5)")
+
+
+def _quality_rows(q: QualityQuery, d: Dialect, bind: Binder) -> str:
+    """One row per picked CDR: its bucket on the UTC grid, duration, code, pdd in ms."""
+    picked = side_rows(d, bind, q.side, q.account_id, q.from_us, q.to_us, q.filters)
+    return (f"SELECT {floor_div(d, bind, d.micros('time_start'), q.step_us)} AS bucket, "
+            f"duration, {disposition_code(q.side)} AS code, {pdd_millis(d)} AS pdd_ms "
+            f"FROM {d.cdrs} WHERE {picked}")
+
+
+def quality(q: QualityQuery, d: Dialect) -> Statement:
+    bind = d.binder()
+    failed = f"code IS NULL OR code NOT IN {_codes(NETWORK_EFFECTIVE_CODES)}"
+    text = (f"SELECT bucket, count(*), {d.count_if('duration > 0')}, sum(duration), "
+            f"{d.count_if(failed)}, count(pdd_ms), coalesce(sum(pdd_ms), 0) "
+            f"FROM ({_quality_rows(q, d, bind)}) AS picked GROUP BY bucket ORDER BY bucket")
+    return Statement(text, bind.params)
+
+
+def quality_rows(rows: Iterable[Sequence[object]]) -> list[QualityRow]:
+    return [QualityRow(*map(_int, row)) for row in rows]
+
+
+def pdd_percentiles(q: QualityQuery, d: Dialect) -> Statement:
+    """Nearest-rank percentiles of the integer-ms pdd values, per bucket (`whole` 0) and
+    over the whole set (`whole` 1, bucket 0): for each percentile p, the smallest value v
+    with count(values <= v) * 100 >= p * count(values). Integer arithmetic only, so every
+    engine picks the same value (never an engine's interpolating or sampling quantile)."""
+    bind = d.binder()
+    rows = _quality_rows(q, d, bind)
+    zero, one = bind(0, INT64), bind(1, INT64)
+    counted = (f"SELECT {zero} AS whole, bucket, pdd_ms, count(*) AS n FROM picked "
+               "WHERE pdd_ms IS NOT NULL GROUP BY bucket, pdd_ms UNION ALL "
+               f"SELECT {one}, {zero}, pdd_ms, count(*) FROM picked "
+               "WHERE pdd_ms IS NOT NULL GROUP BY pdd_ms")
+    ranked = ("SELECT whole, bucket, pdd_ms, sum(n) OVER (PARTITION BY whole, bucket "
+              "ORDER BY pdd_ms ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto, "
+              f"sum(n) OVER (PARTITION BY whole, bucket) AS total FROM ({counted}) AS counted")
+    picks = ", ".join(d.min_if("pdd_ms", f"upto * 100 >= {bind(p, INT64)} * total")
+                      for p in q.percentiles)
+    text = (f"WITH picked AS ({rows}) SELECT whole, bucket, {picks} FROM ({ranked}) AS ranked "
+            "GROUP BY whole, bucket ORDER BY whole, bucket")
+    return Statement(text, bind.params)
+
+
+def percentile_rows(rows: Iterable[Sequence[object]]) -> PddPercentiles:
+    buckets: dict[int, tuple[int, ...]] = {}
+    whole: tuple[int, ...] | None = None
+    for is_whole, bucket, *values in rows:
+        picked = tuple(map(_int, values))
+        if is_whole:
+            whole = picked
+        else:
+            buckets[_int(bucket)] = picked
+    return PddPercentiles(buckets, whole)
+
+
+def disconnect_codes(q: DisconnectCodesQuery, d: Dialect) -> Statement:
+    bind = d.binder()
+    picked = side_rows(d, bind, q.side, q.account_id, q.from_us, q.to_us, q.filters)
+    text = (f"SELECT code, count(*) FROM (SELECT {disposition_code(q.side)} AS code "
+            f"FROM {d.cdrs} WHERE {picked}) AS picked GROUP BY code")
+    return Statement(text, bind.params)
+
+
+def code_rows(rows: Iterable[Sequence[object]]) -> list[CodeCount]:
+    return [CodeCount(None if code is None else _int(code), _int(n)) for code, n in rows]
 
 
 # --- SPEC 4.4: peak concurrent calls per bucket -------------------------------------------
@@ -152,15 +264,8 @@ def current_calls(q: CurrentCallsQuery, d: Dialect) -> Statement:
 # --- SPEC 5: PBX summaries --------------------------------------------------------------
 
 PBX_DIRECTIONS = {"out": ("customer_id", "customer_acc_id"), "in": ("vendor_id", "vendor_acc_id")}
-# Disconnect codes the PBX summary names; any other code (or none) is "failed".
-BUSY_CODES, REJECTED_CODES, NOT_ANSWERED_CODES = (486, 600), (603, 607), (408, 480, 487)
-KNOWN_CODES = BUSY_CODES + REJECTED_CODES + NOT_ANSWERED_CODES
 # A CDR's disposition code when not answered: the first set of leg B, leg A, internal.
 PBX_CODE = "coalesce(legb_disconnect_code, lega_disconnect_code, internal_disconnect_code)"
-
-
-def _codes(codes: tuple[int, ...]) -> str:
-    return "(" + ", ".join(map(str, codes)) + ")"
 
 
 def pbx_counts(q: PbxQuery, d: Dialect) -> Statement:

@@ -88,6 +88,15 @@ class Dialect(Protocol):
     def any_true(self, condition: str) -> str:
         """Per group: does any row meet `condition`."""
 
+    def min_if(self, value: str, condition: str) -> str:
+        """The least `value` among the rows meeting `condition` (callers ensure one does)."""
+
+    def float64(self, number: str) -> str:
+        """A number (integer, decimal or float) as a binary double, NULL kept."""
+
+    def int64(self, number: str) -> str:
+        """A number holding an integral value as Int64, NULL kept."""
+
     def arg_max(self, value: str, key: str) -> str:
         """`value` of the row with the greatest `key` (a tuple), NULL values kept."""
 
@@ -136,6 +145,15 @@ class DuckDBDialect:
 
     def any_true(self, condition: str) -> str:
         return f"bool_or({condition})"
+
+    def min_if(self, value: str, condition: str) -> str:
+        return f"min({value}) FILTER (WHERE {condition})"
+
+    def float64(self, number: str) -> str:
+        return f"CAST({number} AS DOUBLE)"
+
+    def int64(self, number: str) -> str:
+        return f"CAST({number} AS BIGINT)"
 
     def arg_max(self, value: str, key: str) -> str:
         return f"arg_max_null({value}, {key})"  # plain arg_max skips NULL values
@@ -216,6 +234,16 @@ class ClickHouseDialect:
 
     def any_true(self, condition: str) -> str:
         return f"max({condition})"
+
+    def min_if(self, value: str, condition: str) -> str:
+        return f"minIf({value}, {condition})"  # the type's default (0) when no row meets it
+
+    # CAST(x AS T) refuses a NULL unless T is Nullable(T), a spelling DuckDB lacks.
+    def float64(self, number: str) -> str:
+        return f"toFloat64({number})"
+
+    def int64(self, number: str) -> str:
+        return f"toInt64({number})"
 
     def arg_max(self, value: str, key: str) -> str:
         # argMax skips NULL values; inside a tuple a NULL is an ordinary value.

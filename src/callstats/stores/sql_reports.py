@@ -6,12 +6,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from callstats.queries import (
+    CodeCount,
     ConcurrentQuery,
     ConcurrentRow,
     CurrentCallsQuery,
+    DisconnectCodesQuery,
     ExtensionRow,
     ExtensionsQuery,
     PbxQuery,
+    PddPercentiles,
+    QualityQuery,
+    QualityRow,
     TrafficQuery,
     TrafficRow,
 )
@@ -31,6 +36,16 @@ class SqlReports:
 
     def traffic(self, query: TrafficQuery) -> list[TrafficRow]:
         return report_sql.traffic_rows(self.run(report_sql.traffic(query, self.dialect)))
+
+    def quality(self, query: QualityQuery) -> list[QualityRow]:
+        return report_sql.quality_rows(self.run(report_sql.quality(query, self.dialect)))
+
+    def pdd_percentiles(self, query: QualityQuery) -> PddPercentiles:
+        return report_sql.percentile_rows(
+            self.run(report_sql.pdd_percentiles(query, self.dialect)))
+
+    def disconnect_codes(self, query: DisconnectCodesQuery) -> list[CodeCount]:
+        return report_sql.code_rows(self.run(report_sql.disconnect_codes(query, self.dialect)))
 
     def concurrent_calls(self, query: ConcurrentQuery) -> list[ConcurrentRow]:
         return report_sql.concurrent_rows(
