@@ -6,118 +6,44 @@ body byte for byte."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from hypothesis.control import currently_in_test_context
 
 from tests.support import api_data
 from tests.support import api_reference as ref
-from tests.support.api import Api
 from tests.support.api_data import ANCHORS, NOW
 from tests.support.differential import (
     CDR_TIMES,
     CDRS,
     DECIMALS,
     INTS,
-    SENT_CDRS,
-    SENT_SNAPSHOTS,
     SNAPSHOT_TIMES,
     SNAPSHOTS,
     SPANS,
     TEXTS,
+    World,
+    seeded_world,
 )
-from tests.support.strategies import ZONES, filters, instants, mostly, time_text
+from tests.support.differential import check_body as _check
+from tests.support.strategies import ZONES, bounds, filters, instants, mostly
+from tests.support.strategies import filter_params as _filter_params
 from tests.support.times import SECOND, iso, us
-from tests.support.wire import TOO_MANY, V1, dumps
-
-CUSTOMER_OF = api_data.ACCOUNTS
+from tests.support.wire import TOO_MANY
 
 EXAMPLES = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-@dataclass
-class World:
-    api: Api
-    uuids: dict[int, str]
-    tokens: dict[int, str]  # customer id → token of a login with all its accounts
-
-
 @pytest.fixture(scope="module")
 def world(make_api) -> World:  # type: ignore[no-untyped-def]
-    api = make_api(NOW / SECOND)
-    api.customer("one", 1)
-    api.customer("two", 2)
-    uuids = {acc: api.account(customer, id=acc)[1] for acc, customer in CUSTOMER_OF.items()}
-    tokens = {customer: api.token(api.login(customer, f"login{customer}"))
-              for customer in (1, 2)}
-    api.cdrs(SENT_CDRS)
-    api.snapshots(SENT_SNAPSHOTS)
-    return World(api, uuids, tokens)
-
-
-def account_param(world: World, account: int, upper: bool) -> str:
-    uuid = world.uuids[account]
-    return uuid.upper() if upper else uuid
-
-
-def _call(world: World, path: str, account: int, params: list[tuple[str, str]], now: int,
-          shuffle: list[int]):  # type: ignore[no-untyped-def]
-    world.api.clock.now = now / SECOND
-    ordered = [params[i] for i in shuffle if i < len(params)] + params[len(shuffle):]
-    return world.api.get(V1 + path, params=ordered, token=world.tokens[CUSTOMER_OF[account]])
-
-
-def _check(response, expected: object) -> None:  # type: ignore[no-untyped-def]
-    assert response.status_code == 200, response.text
-    if currently_in_test_context():
-        rows = expected["rows"]  # type: ignore[index]
-        event(f"rows: {min(rows, 3)}{'+' if rows >= 3 else ''}")
-    got = response.json()
-    assert got == expected, _first_difference(got, expected, response.request.url)
-    assert response.content == dumps(expected)
-
-
-def _first_difference(got: object, expected: object, where: object) -> str:
-    if isinstance(got, dict) and isinstance(expected, dict):
-        for key in got.keys() | expected.keys():
-            if got.get(key) != expected.get(key):
-                return f"{key}: " + _first_difference(got.get(key), expected.get(key), where)
-    if isinstance(got, list) and isinstance(expected, list) and len(got) == len(expected):
-        for i, (a, b) in enumerate(zip(got, expected, strict=True)):
-            if a != b:
-                return f"[{i}] " + _first_difference(a, b, where)
-    return f"{got!r} != {expected!r} ({where})"
+    return seeded_world(make_api)
 
 
 instant = instants(CDR_TIMES, ANCHORS + [NOW], api_data.START, api_data.END, NOW)
 clock = mostly(NOW, instant)
-
-
-@st.composite
-def bounds(draw: st.DrawFn, moments: st.SearchStrategy[int], spans: list[int]
-           ) -> tuple[int, int | None, list[tuple[str, str]]]:
-    """from, to (None: absent) and their params in some spelling."""
-    start = draw(moments)
-    end = draw(st.one_of(
-        st.none(), moments.filter(lambda t: t >= start),
-        st.sampled_from(spans).flatmap(lambda s: st.integers(-s // 20, s)).map(
-            lambda d: start + d * SECOND)))
-    params = [("from-time", draw(time_text(start)))]
-    if end is not None:
-        params.append(("to-time", draw(time_text(end))))
-    elif draw(st.booleans()):
-        params.append(("to-time", ""))  # empty optional: absent
-    return start, end, params
-
-
-def _filter_params(chosen) -> tuple[list[tuple[str, str]], list[ref.Filter]]:  # type: ignore[no-untyped-def]
-    return ([(p.name, text) for p, text, _ in chosen],
-            [(p.column, p.op, value) for p, _, value in chosen])
 
 
 # --- SPEC 4.3 --------------------------------------------------------------------------
@@ -149,8 +75,8 @@ def traffic_requests(draw: st.DrawFn):  # type: ignore[no-untyped-def]
 def test_statistics_match_the_reference(world: World, request, now: int, upper: bool,  # type: ignore[no-untyped-def]
                                         shuffle: list[int]) -> None:
     side, account, sampling, zone, start, end, semantic, params = request
-    params = [("account-id", account_param(world, account, upper)), *params]
-    response = _call(world, f"/{side}-statistics", account, params, now, shuffle)
+    params = [("account-id", world.account_param(account, upper)), *params]
+    response = world.call(f"/{side}-statistics", account, params, now, shuffle)
     expected = ref.traffic(CDRS, side, account, start, end, now, sampling,
                            ZoneInfo(zone) if zone else None, semantic)
     _check(response, expected)
@@ -163,7 +89,7 @@ def test_statistics_over_every_dst_change(world: World, zone: str, sampling: str
     params = [("account-id", world.uuids[11]), ("from-time", "2024-01-01"),
               ("to-time", "2024-12-31T23:59:59Z"), ("sampling", sampling), ("time-zone", zone)]
     for side in SIDES:
-        response = _call(world, f"/{side}-statistics", 11, params, NOW, [])
+        response = world.call(f"/{side}-statistics", 11, params, NOW, [])
         _check(response, ref.traffic(CDRS, side, 11, us("2024-01-01T00:00:00Z"),
                                      us("2024-12-31T23:59:59Z"), NOW, sampling,
                                      ZoneInfo(zone), []))
@@ -200,8 +126,8 @@ def concurrent_requests(draw: st.DrawFn):  # type: ignore[no-untyped-def]
 def test_active_call_series_match_the_reference(world: World, request, now: int,  # type: ignore[no-untyped-def]
                                                 upper: bool, shuffle: list[int]) -> None:
     side, account, sampling, zone, start, end, semantic, params = request
-    params = [("account-id", account_param(world, account, upper)), *params]
-    response = _call(world, f"/{side}-active-calls", account, params, now, shuffle)
+    params = [("account-id", world.account_param(account, upper)), *params]
+    response = world.call(f"/{side}-active-calls", account, params, now, shuffle)
     try:
         expected = ref.concurrent(SNAPSHOTS, side, account, start, end, now, sampling,
                                   ZoneInfo(zone) if zone else None, semantic)
@@ -222,7 +148,7 @@ def test_peaks_on_dst_change_days(world: World, zone: str, sampling: str) -> Non
         params = [("account-id", world.uuids[11]), ("from-time", iso(start)),
                   ("to-time", iso(end)), ("sampling", sampling), ("time-zone", zone)]
         for side in SIDES:
-            response = _call(world, f"/{side}-active-calls", 11, params, NOW, [])
+            response = world.call(f"/{side}-active-calls", 11, params, NOW, [])
             _check(response, ref.concurrent(SNAPSHOTS, side, 11, start, end, NOW, sampling,
                                             ZoneInfo(zone), []))
 
@@ -248,8 +174,8 @@ def current_requests(draw: st.DrawFn):  # type: ignore[no-untyped-def]
 def test_outgoing_active_calls_match_the_reference(world: World, request, now: int,  # type: ignore[no-untyped-def]
                                                    upper: bool, shuffle: list[int]) -> None:
     account, semantic, filter_params = request
-    params = [("account-id", account_param(world, account, upper)), *filter_params]
-    response = _call(world, "/outgoing-active-calls", account, params, now, shuffle)
+    params = [("account-id", world.account_param(account, upper)), *filter_params]
+    response = world.call("/outgoing-active-calls", account, params, now, shuffle)
     expected = ref.current(SNAPSHOTS, account, now, world.api.settings.snapshot_max_age,
                            semantic)
     _check(response, expected)
@@ -261,7 +187,7 @@ def test_the_freshness_window_edges(world: World, delta: int) -> None:
     ahead; a microsecond later (earlier) it no longer counts."""
     now = NOW + delta
     for account in (11, 12):
-        response = _call(world, "/outgoing-active-calls", account,
+        response = world.call("/outgoing-active-calls", account,
                          [("account-id", world.uuids[account])], now, [])
         _check(response, ref.current(SNAPSHOTS, account, now, 180, []))
     edge = {s["snapshot_timestamp"] for s in SNAPSHOTS if s["node_id"] in (3, 4)}

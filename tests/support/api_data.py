@@ -78,8 +78,27 @@ def _duration(rng: random.Random) -> int:
     return rng.randrange(1, 7200)
 
 
+# Disconnect codes: SPEC 5's classes, others, 200 on unanswered legs, 0 (= not set).
+CODES = [None, None, 0, 0, 200, 486, 600, 603, 607, 408, 480, 487, 487, 500, 503, 404]
+# pdd seconds with 3 decimals: common values (ties for the percentiles), spread values,
+# ones whose binary float is just off the millisecond (1.005, 2.675), extremes.
+PDDS = [Decimal(v) for v in ("0.300", "0.300", "1.500", "1.005", "2.675", "0.000", "0.001",
+                             "999999.999", "-0.005")]
+
+
+def _quality_fields(rng: random.Random) -> dict[str, object]:
+    """pdd and disconnect codes, from their own random stream so adding them left every
+    other field of the datasets as it was."""
+    roll = rng.random()
+    pdd = None if roll < 0.3 else rng.choice(PDDS) if roll < 0.5 else \
+        Decimal(rng.randrange(0, 12_000)) / 1000
+    return {"pdd": pdd, **{column: rng.choice(CODES) for column in (
+        "lega_disconnect_code", "legb_disconnect_code", "internal_disconnect_code")}}
+
+
 def cdrs(seed: int, count: int, accounts: list[int | None] | None = None) -> list[dict]:
     rng = random.Random(seed)
+    quality_rng = random.Random(-seed - 1)
     accounts = accounts or [11, 11, 12, 21, None]
     rows = []
     for i in range(count):
@@ -97,6 +116,7 @@ def cdrs(seed: int, count: int, accounts: list[int | None] | None = None) -> lis
             "auth_orig_ip": rng.choice(IPS),
             "customer_price": _price(rng),
             "vendor_price": _price(rng),
+            **_quality_fields(quality_rng),
         }
         if rng.random() < 0.05:  # several CDRs at one instant
             row["time_start"] = rows[-1]["time_start"] if rows else row["time_start"]

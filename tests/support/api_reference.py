@@ -1,5 +1,5 @@
-"""A plain-Python model of SPEC 4.3–4.5, written from the spec text alone: no SQL, no
-import from callstats. Exact arithmetic with Fraction/Decimal; buckets with zoneinfo.
+"""A plain-Python model of SPEC 4.3–4.5, 9.4 and 9.5, written from the spec text alone: no
+SQL, no import from callstats. Exact arithmetic with Fraction/Decimal; buckets with zoneinfo.
 
 Data: CDRs and snapshot calls are dicts keyed by column name (times as unix µs, money as
 Decimal, missing values absent or None). Filters are (column, op, value) with the value
@@ -8,6 +8,7 @@ already read (int, Decimal, str, bool).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -96,10 +97,11 @@ def matches(row: dict, filters: Iterable[Filter]) -> bool:
 # --- numbers ---------------------------------------------------------------------------
 
 
-def round_half_away(value: Fraction) -> Fraction:
-    """To 2 decimal places, ties away from zero."""
-    magnitude = math.floor(abs(value) * 100 + Fraction(1, 2))
-    return Fraction(magnitude if value >= 0 else -magnitude, 100)
+def round_half_away(value: Fraction, places: int = 2) -> Fraction:
+    """To `places` decimal places, ties away from zero."""
+    unit = 10**places
+    magnitude = math.floor(abs(value) * unit + Fraction(1, 2))
+    return Fraction(magnitude if value >= 0 else -magnitude, unit)
 
 
 def spell(value: Fraction | Decimal | int) -> str:
@@ -119,7 +121,7 @@ def metric(value: Fraction | Decimal | int) -> str:
 
 # --- buckets ---------------------------------------------------------------------------
 
-STEPS = {"minute": 60, "5minutes": 300}
+STEPS = {"minute": 60, "5minutes": 300, "15minutes": 900}
 
 
 def local_time(micros: int, zone: ZoneInfo | None) -> datetime:
@@ -177,17 +179,24 @@ def _traffic_metrics(calls: Sequence[dict], price_column: str) -> dict[str, obje
     }
 
 
+def side_cdrs(cdrs: Iterable[dict], side: str, account_id: int, from_us: int, to_us: int,
+              filters: Sequence[Filter]) -> list[dict]:
+    """SPEC 4.3's rows: the account's CDRs of the side (origination: last CDRs only) with
+    from ≤ time_start ≤ to, matching every filter."""
+    account = ACCOUNT_COLUMN[side]
+    return [c for c in cdrs
+            if c.get(account) == account_id
+            and (side == "termination" or c.get("is_last_cdr", True))
+            and from_us <= c["time_start"] <= to_us and matches(c, filters)]
+
+
 def traffic(cdrs: Iterable[dict], side: str, account_id: int, from_us: int,
             to_us: int | None, now_us: int, sampling: str, zone: ZoneInfo | None,
             filters: Sequence[Filter]) -> dict:
     to_us = now_us if to_us is None else to_us
     chosen: list[dict] = []
     if from_us <= to_us and from_us <= now_us:
-        account = ACCOUNT_COLUMN[side]
-        chosen = [c for c in cdrs
-                  if c.get(account) == account_id
-                  and (side == "termination" or c.get("is_last_cdr", True))
-                  and from_us <= c["time_start"] <= to_us and matches(c, filters)]
+        chosen = side_cdrs(cdrs, side, account_id, from_us, to_us, filters)
     groups: dict[int, list[dict]] = {}
     for c in chosen:
         groups.setdefault(bucket(sampling, c["time_start"], zone), []).append(c)
@@ -231,6 +240,113 @@ def concurrent(snapshots: Iterable[dict], side: str, account_id: int, from_us: i
         peaks[key] = max(peaks.get(key, 0), n)
     calls = [sum(v for (b, _), v in peaks.items() if b == t) for t in points]
     return {"data": {"t": points, "calls": calls}, "rows": len(points)}
+
+
+# --- SPEC 9.4, 9.5 ----------------------------------------------------------------------
+
+QUALITY_KEYS = ("total_calls", "acd", "asr", "cps")
+CODE_COLUMNS = {"origination": ("lega_disconnect_code", "internal_disconnect_code"),
+                "termination": ("legb_disconnect_code", "internal_disconnect_code")}
+CODE_CLASSES = {200: "answered", 486: "busy", 600: "busy", 603: "rejected", 607: "rejected",
+                408: "not answered", 480: "not answered", 487: "not answered"}
+PERCENTILES = {"pdd-p50": 50, "pdd-p95": 95, "pdd-p99": 99}
+
+
+def disconnect_code(cdr: dict, side: str) -> int | None:
+    """200 when answered, else the first set code of the side (0 is "not set"), else None."""
+    if cdr["duration"] > 0:
+        return 200
+    return next((cdr[c] for c in CODE_COLUMNS[side] if cdr.get(c)), None)
+
+
+def code_class(code: int | None) -> str:
+    return CODE_CLASSES.get(code, "failed") if code is not None else "failed"
+
+
+def seconds3(value: Fraction | Decimal) -> str:
+    """Seconds with exactly three decimals, rounded half away from zero."""
+    thousandths = round_half_away(Fraction(value), 3) * 1000
+    assert thousandths.denominator == 1
+    sign, whole, rest = "-" if thousandths < 0 else "", *divmod(abs(int(thousandths)), 1000)
+    return f"{sign}{whole}.{rest:03d}"
+
+
+def nearest_rank(values: Sequence[Decimal], p: int) -> Decimal:
+    """The smallest value with at least p% of the values at or below it."""
+    ordered = sorted(values)
+    return next(v for v in ordered
+                if bisect.bisect_right(ordered, v) * 100 >= p * len(ordered))
+
+
+def _quality(calls: Sequence[dict], side: str, seconds: int, metrics: Sequence[str]
+             ) -> dict[str, object]:
+    total = len(calls)
+    answered = [c["duration"] for c in calls if c["duration"] > 0]
+    pdds = [Decimal(c["pdd"]) for c in calls if c.get("pdd") is not None]
+    failed = sum(1 for c in calls if code_class(disconnect_code(c, side)) == "failed")
+    values: dict[str, object] = {
+        "total_calls": total,
+        "acd": metric(Fraction(sum(answered), len(answered))) if answered else None,
+        "asr": metric(Fraction(100 * len(answered), total)) if total else None,
+        "cps": spell(round_half_away(Fraction(total, seconds), 4)),
+    }
+    for name in metrics:
+        if name == "ner":
+            values[name] = metric(Fraction(100 * (total - failed), total)) if total else None
+        elif not pdds:
+            values[name] = None
+        elif name == "pdd-avg":
+            values[name] = seconds3(Fraction(sum(pdds)) / len(pdds))
+        else:
+            values[name] = seconds3(nearest_rank(pdds, PERCENTILES[name]))
+    return values
+
+
+def quality(cdrs: Iterable[dict], side: str, account_id: int, from_us: int,
+            to_us: int | None, now_us: int, sampling: str, metrics: Sequence[str],
+            filters: Sequence[Filter]) -> dict:
+    """SPEC 9.4: every bucket from bucket(from) to bucket(to) (UTC: its samplings are
+    minutes, which 4.3 never aligns to a zone), zero-filled."""
+    to_us = now_us if to_us is None else to_us
+    keys = (*QUALITY_KEYS, *metrics)
+    seconds = STEPS[sampling]
+    points: list[int] = []
+    chosen: list[dict] = []
+    if from_us <= to_us and from_us <= now_us:
+        t = bucket(sampling, from_us, None)
+        while t * SECOND <= to_us:
+            points.append(t)
+            if len(points) > MAX_POINTS:
+                raise TooManyPoints()
+            t = next_bucket(sampling, t, None)
+        chosen = side_cdrs(cdrs, side, account_id, from_us, to_us, filters)
+    groups: dict[int, list[dict]] = {t: [] for t in points}
+    for c in chosen:
+        groups[bucket(sampling, c["time_start"], None)].append(c)
+    data: dict[str, list] = {"t": points} | {k: [] for k in keys}
+    for t in points:
+        for key, value in _quality(groups[t], side, seconds, metrics).items():
+            data[key].append(value)
+    totals = _quality(chosen, side, seconds, metrics)
+    busiest = max((len(calls) for calls in groups.values()), default=0)
+    totals["cps"] = spell(round_half_away(Fraction(busiest, seconds), 4))
+    return {"data": data, "rows": len(points), "totals": totals}
+
+
+def disconnect_codes(cdrs: Iterable[dict], side: str, account_id: int, from_us: int,
+                     to_us: int | None, now_us: int, filters: Sequence[Filter]) -> dict:
+    to_us = now_us if to_us is None else to_us
+    chosen: list[dict] = []
+    if from_us <= to_us and from_us <= now_us:
+        chosen = side_cdrs(cdrs, side, account_id, from_us, to_us, filters)
+    counts: dict[int | None, int] = {}
+    for c in chosen:
+        code = disconnect_code(c, side)
+        counts[code] = counts.get(code, 0) + 1
+    order = sorted(counts, key=lambda code: (-counts[code], code is None, code or 0))
+    data = [{"code": code, "class": code_class(code), "calls": counts[code],
+             "share": metric(Fraction(100 * counts[code], len(chosen)))} for code in order]
+    return {"data": data, "rows": len(data)}
 
 
 # --- SPEC 4.5 --------------------------------------------------------------------------

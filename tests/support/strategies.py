@@ -118,3 +118,27 @@ def filters(draw: st.DrawFn, params: list[FilterParam], texts: list[str], ints: 
     chosen = draw(st.lists(st.sampled_from(params), min_size=size, max_size=size,
                            unique_by=lambda p: p.name))
     return [(p, *draw(filter_value(p, texts, ints, decimals))) for p in chosen]
+
+
+@st.composite
+def bounds(draw: st.DrawFn, moments: st.SearchStrategy[int], spans: list[int]
+           ) -> tuple[int, int | None, list[tuple[str, str]]]:
+    """from, to (None: absent) and their params in some spelling."""
+    start = draw(moments)
+    end = draw(st.one_of(
+        st.none(), moments.filter(lambda t: t >= start),
+        st.sampled_from(spans).flatmap(lambda s: st.integers(-s // 20, s)).map(
+            lambda d: start + d * SECOND)))
+    params = [("from-time", draw(time_text(start)))]
+    if end is not None:
+        params.append(("to-time", draw(time_text(end))))
+    elif draw(st.booleans()):
+        params.append(("to-time", ""))  # empty optional: absent
+    return start, end, params
+
+
+def filter_params(chosen: list[tuple[FilterParam, str, object]]
+                  ) -> tuple[list[tuple[str, str]], list[tuple[str, str, object]]]:
+    """The query params of drawn filters, and the reference's (column, op, value)."""
+    return ([(p.name, text) for p, text, _ in chosen],
+            [(p.column, p.op, value) for p, _, value in chosen])
