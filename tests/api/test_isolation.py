@@ -1,5 +1,5 @@
 """SPEC 7: no param, token or header lets a customer see another customer's data, on every
-customer endpoint (the five reports and both PBX summaries).
+customer endpoint (the nine reports and both PBX summaries).
 
 Account 101 (customer 1) holds 1 call, account 102 (customer 1) 2 calls, account 201
 (customer 2) 4 calls — CDRs on both sides and calls in a live snapshot — so every count a
@@ -84,12 +84,21 @@ def _rows(body: dict) -> int:
     return body["rows"]
 
 
+def _codes(body: dict) -> int:
+    return sum(item["calls"] for item in body["data"])
+
+
 REPORTS: dict[str, tuple[list[tuple[str, str]], Callable[[dict], int]]] = {
     "/origination-statistics": ([("from-time", FROM), ("sampling", "day")], _stats),
     "/termination-statistics": ([("from-time", FROM), ("sampling", "day")], _stats),
     "/origination-active-calls": ([("from-time", iso((NOW - 60) * SECOND))], _series),
     "/termination-active-calls": ([("from-time", iso((NOW - 60) * SECOND))], _series),
     "/outgoing-active-calls": ([], _rows),
+    "/origination-statistics-quality": ([("from-time", FROM), ("sampling", "15minutes"),
+                                         ("metrics", "ner,pdd-p50")], _stats),
+    "/termination-statistics-quality": ([("from-time", FROM), ("sampling", "minute")], _stats),
+    "/origination-disconnect-codes": ([("from-time", FROM)], _codes),
+    "/termination-disconnect-codes": ([("from-time", FROM)], _codes),
 }
 PBX = ["/client/{}/calls/stats/", "/client/{}/cdr/stats/", "/client/{}/cdr/stats"]
 

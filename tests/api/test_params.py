@@ -1,7 +1,7 @@
 """SPEC 4.2 param rules on every report: missing params in declaration order, empty values,
 repeats, strict numbers, every time spelling, error precedence (401, then missing, then
-the first invalid param in the documented order), the empty-result rules and the
-active-call point limit."""
+the first invalid param in the documented order), the empty-result rules and the point
+limit of the zero-filled series (active calls, quality)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ EMPTY_STATS = {"data": {"t": [], "total_calls": [], "successful_calls": [], "fai
                                      "failed_calls": 0, "total_duration": "0.0", "acd": None,
                                      "asr": None, "total_price": "0.0"}}
 EMPTY_SERIES = {"data": {"t": [], "calls": []}, "rows": 0}
+EMPTY_QUALITY = {"data": {"t": [], "total_calls": [], "acd": [], "asr": [], "cps": []},
+                 "rows": 0, "totals": {"total_calls": 0, "acd": None, "asr": None,
+                                       "cps": "0.0"}}
+EMPTY_CODES = {"data": [], "rows": 0}
 # Instants that hold exactly one CDR each.
 INSTANTS = [us(t) for t in ("2024-03-01T10:00:00Z", "2024-03-01T10:00:00.5Z",
                             "2024-03-01T10:00:00.123456Z", "2024-03-01T00:00:00Z",
@@ -58,14 +62,20 @@ def assert_error(response, body: bytes, status: int = 400) -> None:  # type: ign
 
 STATS = ["/origination-statistics", "/termination-statistics"]
 SERIES = ["/origination-active-calls", "/termination-active-calls"]
+QUALITY = ["/origination-statistics-quality", "/termination-statistics-quality"]
+CODES = ["/origination-disconnect-codes", "/termination-disconnect-codes"]
+CDR_REPORTS = [*STATS, *SERIES, *QUALITY, *CODES]  # the reports with 4.3's filters
 BASE = {  # a valid request of each report
     **{p: [("account-id", UUID), ("from-time", "2024-03-01"), ("sampling", "day")]
        for p in STATS},
     **{p: [("account-id", UUID), ("from-time", iso((NOW - 600) * SECOND))] for p in SERIES},
     "/outgoing-active-calls": [("account-id", UUID)],
+    **{p: [("account-id", UUID), ("from-time", "2024-03-01"), ("sampling", "15minutes")]
+       for p in QUALITY},
+    **{p: [("account-id", UUID), ("from-time", "2024-03-01")] for p in CODES},
 }
-REQUIRED = {**{p: ["account-id", "from-time", "sampling"] for p in STATS},
-            **{p: ["account-id", "from-time"] for p in SERIES},
+REQUIRED = {**{p: ["account-id", "from-time", "sampling"] for p in [*STATS, *QUALITY]},
+            **{p: ["account-id", "from-time"] for p in [*SERIES, *CODES]},
             "/outgoing-active-calls": ["account-id"]}
 
 
@@ -103,6 +113,8 @@ def test_an_empty_optional_param_is_absent(api: Api, path: str) -> None:
                 "auth-orig-ip", "src-country-id"}
     if path in SERIES:
         optional.add("sampling")
+    if path in QUALITY:
+        optional.add("metrics")
     if path == "/outgoing-active-calls":
         optional = {"auth-orig-ip", "auth-orig-port", "connect-time-null", "src-name-in-eq"}
     response = get(api, path, BASE[path] + [(name, "") for name in sorted(optional)])
@@ -114,6 +126,8 @@ def test_repeated_params_are_refused(api: Api, path: str) -> None:
     for name, value in BASE[path]:
         assert_error(get(api, path, BASE[path] + [(name, value)]), invalid(name))
     repeatable = {"duration-eq": "10", "to-time": "2024-03-05", "time-zone": "UTC"}
+    if path in QUALITY:
+        repeatable["metrics"] = "ner"
     if path == "/outgoing-active-calls":
         repeatable = {"auth-orig-port": "1", "src-name-in-eq": "x", "connect-time-null": "true"}
     for name, value in repeatable.items():
@@ -140,7 +154,7 @@ BAD_DECIMALS = ["1e3", "1E-3", "1.", ".5", "-.5", "+1", "+1.5", "NaN", "Infinity
 GOOD_DECIMALS = ["1", "-1.5", "0.000001", "00.5", "-0", "123456789012.123456"]
 
 
-@pytest.mark.parametrize("path", [*STATS, *SERIES])
+@pytest.mark.parametrize("path", CDR_REPORTS)
 @pytest.mark.parametrize("name", ["src-country-id", "dst-country-id", "duration-eq",
                                   "duration-gt", "duration-lt"])
 def test_integers_are_strict(api: Api, path: str, name: str) -> None:
@@ -152,8 +166,8 @@ def test_integers_are_strict(api: Api, path: str, name: str) -> None:
 
 @pytest.mark.parametrize(("path", "name"), [
     (path, f"{side}-price-{op}")
-    for path, side in (*((p, "customer") for p in STATS[:1] + SERIES[:1]),
-                       *((p, "vendor") for p in STATS[1:] + SERIES[1:]))
+    for path, side in (*((p, "customer") for p in CDR_REPORTS[::2]),
+                       *((p, "vendor") for p in CDR_REPORTS[1::2]))
     for op in ("eq", "gt", "lt")])
 def test_decimals_are_strict(api: Api, path: str, name: str) -> None:
     for text in BAD_DECIMALS:
@@ -190,7 +204,19 @@ def test_other_values(api: Api) -> None:
         for sampling in ("week", "month", "Minute", "second"):
             assert_error(get(api, path, BASE[path] + [("sampling", sampling)]),
                          invalid("sampling"))
-    for path in (*STATS, *SERIES):
+    for path in QUALITY:
+        for sampling in ("hour", "day", "15minute", "15-minutes", "quarter", "Minute"):
+            assert_error(get(api, path, [*BASE[path][:2], ("sampling", sampling)]),
+                         invalid("sampling"))
+        for sampling in ("minute", "5minutes", "15minutes"):
+            assert get(api, path, [*BASE[path][:2], ("sampling", sampling)]).status_code == 200
+        for metrics in ("ner,ner", "NER", "ner,", ",ner", "ner,,pdd-avg", "pdd-p90", "pdd",
+                        "ner pdd-avg", "ner;pdd-avg", " ner", "pdd_avg", "pdd-avg,ner,pdd-avg"):
+            assert_error(get(api, path, BASE[path] + [("metrics", metrics)]), invalid("metrics"))
+        for metrics in ("ner", "pdd-p99,ner", "pdd-avg,pdd-p50,pdd-p95,pdd-p99,ner"):
+            response = get(api, path, BASE[path] + [("metrics", metrics)])
+            assert list(response.json()["totals"])[4:] == metrics.split(","), metrics
+    for path in CDR_REPORTS:
         for zone in ("europe/berlin", "Europe/Berlín", "Mars/Olympus", "../../etc/passwd",
                      "/etc/localtime", "+05:30", "UTC+2", "Europe/", " UTC", "Europe//Berlin",
                      # on the host's zoneinfo path, but no tzdata zone (SPEC 11)
@@ -259,7 +285,7 @@ def test_every_time_spelling_means_its_instant(api: Api, spelling: str) -> None:
 
 @pytest.mark.parametrize("spelling", BAD_TIMES)
 def test_other_time_spellings_are_invalid(api: Api, spelling: str) -> None:
-    for path in (*STATS, *SERIES):
+    for path in CDR_REPORTS:
         assert_error(get(api, path, [("account-id", UUID), ("from-time", spelling),
                                      ("sampling", "day")]), invalid("from-time"))
         assert_error(get(api, path, BASE[path] + [("to-time", spelling)]), invalid("to-time"))
@@ -300,7 +326,18 @@ def test_401_comes_first(api: Api, path: str) -> None:
 ORDER_STATS = [("account-id", OTHER_UUID), ("from-time", "x"), ("sampling", "x"),
                ("to-time", "x"), ("src-country-id", "x"), ("dst-country-id", "x"),
                ("duration-eq", "x"), ("duration-gt", "x"), ("duration-lt", "x")]
+ORIGINATION_PRICE = [("customer-price-eq", "x"), ("customer-price-gt", "x"),
+                     ("customer-price-lt", "x")]
+TERMINATION_PRICE = [("vendor-price-eq", "x"), ("vendor-price-gt", "x"),
+                     ("vendor-price-lt", "x")]
+NO_SAMPLING = [p for p in ORDER_STATS if p[0] != "sampling"]
 ORDER = {
+    "/origination-statistics-quality": ORDER_STATS + ORIGINATION_PRICE + [
+        ("time-zone", "x"), ("metrics", "x")],
+    "/termination-statistics-quality": ORDER_STATS + TERMINATION_PRICE + [
+        ("time-zone", "x"), ("metrics", "x")],
+    "/origination-disconnect-codes": NO_SAMPLING + ORIGINATION_PRICE + [("time-zone", "x")],
+    "/termination-disconnect-codes": NO_SAMPLING + TERMINATION_PRICE + [("time-zone", "x")],
     "/origination-statistics": ORDER_STATS + [("customer-price-eq", "x"),
                                               ("customer-price-gt", "x"),
                                               ("customer-price-lt", "x"), ("time-zone", "x")],
@@ -342,10 +379,16 @@ def test_missing_before_invalid_and_the_first_invalid_is_named(api: Api, path: s
 # --- empty results and the point limit --------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [*STATS, *SERIES])
+@pytest.mark.parametrize("path", CDR_REPORTS)
 def test_future_or_reversed_ranges_answer_empty(api: Api, path: str) -> None:
-    empty = EMPTY_STATS if path in STATS else EMPTY_SERIES
+    empty = (EMPTY_STATS if path in STATS else EMPTY_SERIES if path in SERIES
+             else EMPTY_QUALITY if path in QUALITY else EMPTY_CODES)
     base = [("account-id", UUID), ("sampling", "minute")]
+    if path in QUALITY:
+        response = get(api, path, base + [("from-time", "9999-12-31"), ("metrics", "pdd-p50,ner")])
+        assert response.content == dumps(EMPTY_QUALITY | {
+            "data": EMPTY_QUALITY["data"] | {"pdd-p50": [], "ner": []},
+            "totals": EMPTY_QUALITY["totals"] | {"pdd-p50": None, "ner": None}})
     for times in ([("from-time", iso((NOW + 1) * SECOND))],
                   [("from-time", iso((NOW + 1) * SECOND)), ("to-time", "9999-12-31")],
                   [("from-time", "9999-12-31T23:59:59Z")],
@@ -368,17 +411,19 @@ def test_the_last_instant_is_inclusive(api: Api) -> None:
         assert response.json()["totals"]["total_calls"] == 1
 
 
-@pytest.mark.parametrize("path", SERIES)
+@pytest.mark.parametrize("path", [*SERIES, *QUALITY])
 def test_the_point_limit(api: Api, path: str) -> None:
     start = (NOW - 50_000 * 60) // 60 * 60  # a minute boundary: 50,000 points up to it + …
     last = start + 49_999 * 60
+    minutes = [("sampling", "minute")] if path in QUALITY else []
     ok = get(api, path, [("account-id", UUID), ("from-time", iso(start * SECOND)),
-                         ("to-time", iso((last + 59) * SECOND))])
+                         ("to-time", iso((last + 59) * SECOND)), *minutes])
     assert ok.status_code == 200, ok.text
     assert ok.json()["rows"] == 50_000
+    coarse = (("9999-12-31", "15minutes"), ("2100-01-01", "5minutes")) if path in QUALITY \
+        else (("9999-12-31", "day"), ("2100-01-01", "hour"))
     for to_time, sampling in ((iso((last + 60) * SECOND), "minute"),
-                              (iso(NOW * SECOND), "minute"), ("9999-12-31", "day"),
-                              ("2100-01-01", "hour")):
+                              (iso(NOW * SECOND), "minute"), *coarse):
         params = [("account-id", UUID), ("from-time", iso(start * SECOND)),
                   ("to-time", to_time), ("sampling", sampling)]
         assert_error(get(api, path, params), TOO_MANY)
@@ -388,11 +433,12 @@ def test_the_point_limit(api: Api, path: str) -> None:
         assert_error(get(api, path, params + [("duration-gt", "1.5")]), invalid("duration-gt"))
     # … and after the empty-result rules
     huge = [("account-id", UUID), ("from-time", iso((NOW + 60) * SECOND)),
-            ("to-time", "9999-12-31")]
+            ("to-time", "9999-12-31"), *minutes]
     assert (get(api, path, huge).status_code, get(api, path, huge).content) == (
-        200, dumps(EMPTY_SERIES))
+        200, dumps(EMPTY_QUALITY if path in QUALITY else EMPTY_SERIES))
     # to-time defaults to now
-    response = get(api, path, [("account-id", UUID), ("from-time", iso((NOW - 120) * SECOND))])
+    response = get(api, path, [("account-id", UUID), ("from-time", iso((NOW - 120) * SECOND)),
+                               *minutes])
     assert response.json()["data"]["t"][-1] == NOW // 60 * 60
 
 

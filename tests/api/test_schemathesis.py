@@ -42,7 +42,9 @@ def api(make_api) -> Api:  # type: ignore[no-untyped-def]
                "customer_id": 1, "customer_acc_id": 1, "vendor_id": 1, "vendor_acc_id": 1,
                "customer_price": "0.015", "vendor_price": "0.01", "local_tag": f"t{i // 2}",
                "src_prefix_routing": "4930", "extension_id": i % 3,
-               "legb_disconnect_code": [0, 486, 603, 487][i % 4]} for i in range(1, 200)])
+               "legb_disconnect_code": [0, 486, 603, 487][i % 4],
+               "lega_disconnect_code": [0, 503, 200][i % 3],
+               **({"pdd": f"{i % 7}.{i:03d}"} if i % 5 else {})} for i in range(1, 200)])
     api.snapshots([{"snapshot_timestamp": (NOW - i * 50) * SECOND, "node_id": i % 2,
                     "calls": [{"customer_acc_id": 1, "vendor_acc_id": 1, "start_time":
                                (NOW - 500) * SECOND, "destination_initial_rate": "0.5",

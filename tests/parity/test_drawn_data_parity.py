@@ -18,13 +18,18 @@ from hypothesis import strategies as st
 
 from callstats.reports.definitions import (
     ORIGINATION_ACTIVE_CALLS,
+    ORIGINATION_DISCONNECT_CODES,
+    ORIGINATION_QUALITY,
     ORIGINATION_STATISTICS,
     OUTGOING_ACTIVE_CALLS,
     TERMINATION_ACTIVE_CALLS,
+    TERMINATION_DISCONNECT_CODES,
+    TERMINATION_QUALITY,
     TERMINATION_STATISTICS,
     Report,
 )
-from callstats.reports.params import SAMPLING, SERIES_SAMPLING
+from callstats.reports.params import QUALITY_SAMPLING, SAMPLING, SERIES_SAMPLING
+from callstats.reports.quality import METRICS
 from tests.support import api_data
 from tests.support.api_data import ANCHORS, NOW, SNAPSHOT_ANCHORS
 from tests.support.differential import DECIMALS, INTS, SPANS, TEXTS
@@ -38,7 +43,11 @@ from tests.support.wire import V1
 
 STATISTICS = (ORIGINATION_STATISTICS, TERMINATION_STATISTICS)
 SERIES = (ORIGINATION_ACTIVE_CALLS, TERMINATION_ACTIVE_CALLS)
-REPORTS = (*STATISTICS, *SERIES, OUTGOING_ACTIVE_CALLS)
+QUALITY = (ORIGINATION_QUALITY, TERMINATION_QUALITY)
+CODES = (ORIGINATION_DISCONNECT_CODES, TERMINATION_DISCONNECT_CODES)
+REPORTS = (*STATISTICS, *SERIES, OUTGOING_ACTIVE_CALLS, *QUALITY, *CODES)
+QUALITY_SPANS = {"minute": [3 * 3600, 60_000 * 60], "5minutes": [2 * 86400, 60_000 * 300],
+                 "15minutes": [5 * 86400, 60_000 * 900]}
 FILTER_KINDS = {p.column: p.kind for report in REPORTS for p in filter_params(report)}
 DRAWN_ZONES = [*ZONES, "Australia/Lord_Howe"]
 PBX_TIMES = [NOW - DAY, NOW - DAY + 1, NOW - 3600 * SECOND, NOW - 1, NOW, NOW - 2 * DAY]
@@ -150,7 +159,15 @@ def customer_requests(draw: st.DrawFn, example: Example, times: list[int],
         params += draw(time_range(moments, SPANS[sampling or "minute"]))
         if sampling:
             params.append(("sampling", sampling))
-    if report is not OUTGOING_ACTIVE_CALLS:
+    elif report in QUALITY:
+        sampling = draw(st.sampled_from(QUALITY_SAMPLING.enum))
+        params += draw(time_range(moments, QUALITY_SPANS[sampling]))
+        params.append(("sampling", sampling))
+        metrics = draw(st.lists(st.sampled_from(METRICS), unique=True))
+        params += [("metrics", ",".join(metrics))] if metrics else []
+    elif report in CODES:
+        params += draw(time_range(moments, [3 * 86400, 60 * 86400, 400 * 86400]))
+    if report is not OUTGOING_ACTIVE_CALLS:  # CSV: JSON anyway for the codes
         zone = draw(st.sampled_from(DRAWN_ZONES))
         params += [("time-zone", zone)] if zone else []
         if draw(st.booleans()):
@@ -193,7 +210,7 @@ def test_drawn_data_and_requests(example_apps: tuple[Apps, Iterator[int]], seed:
     envelopes = draw_snapshots(rng, example, snapshot_count)
     times = sorted({r["time_start"] for r in rows} | {e["snapshot_timestamp"]
                                                       for e in envelopes}) or [NOW]
-    # Five customer endpoints to the PBX's two.
+    # Nine customer endpoints to the PBX's two.
     customer = customer_requests(example, times, FilterValues.of(rows, envelopes))
     cases = data.draw(st.lists(st.one_of(customer, customer, pbx_requests(example, times)),
                                min_size=3, max_size=6))

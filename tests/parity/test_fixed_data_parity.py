@@ -22,14 +22,20 @@ import pytest
 
 from callstats.queries import Op
 from callstats.reports import definitions, pbx
+from callstats.reports import quality as quality_metrics
 from callstats.reports.definitions import (
     CALL_STATS,
     CDR_STATS,
     EXTENSIONS,
+    METRICS,
     ORIGINATION_ACTIVE_CALLS,
+    ORIGINATION_DISCONNECT_CODES,
+    ORIGINATION_QUALITY,
     ORIGINATION_STATISTICS,
     OUTGOING_ACTIVE_CALLS,
     TERMINATION_ACTIVE_CALLS,
+    TERMINATION_DISCONNECT_CODES,
+    TERMINATION_QUALITY,
     TERMINATION_STATISTICS,
     Report,
 )
@@ -38,6 +44,7 @@ from callstats.reports.params import (
     DECIMAL,
     INTEGER,
     INTEGER_LIST,
+    QUALITY_SAMPLING,
     SAMPLING,
     SERIES_SAMPLING,
     TIME,
@@ -59,7 +66,11 @@ from tests.support.wire import V1
 
 STATISTICS = (ORIGINATION_STATISTICS, TERMINATION_STATISTICS)
 SERIES = (ORIGINATION_ACTIVE_CALLS, TERMINATION_ACTIVE_CALLS)
-REPORTS = (*STATISTICS, *SERIES, OUTGOING_ACTIVE_CALLS)
+QUALITY = (ORIGINATION_QUALITY, TERMINATION_QUALITY)
+CODES = (ORIGINATION_DISCONNECT_CODES, TERMINATION_DISCONNECT_CODES)
+CDR_REPORTS = (*STATISTICS, *QUALITY, *CODES)  # the reports over CDRs (4.3's rows)
+REPORTS = (*STATISTICS, *SERIES, OUTGOING_ACTIVE_CALLS, *QUALITY, *CODES)
+ALL_METRICS = ",".join(quality_metrics.METRICS)
 # No zone, UTC, two DST zones, +05:30, and Lord Howe's 30-minute DST shift.
 ZONES = (None, "UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata",
          "Australia/Lord_Howe")
@@ -197,6 +208,8 @@ def has_data(response: httpx.Response) -> bool:
     body = response.json()
     if isinstance(body["data"], dict) and "calls" in body["data"]:
         return any(body["data"]["calls"])
+    if isinstance(body["data"], dict) and "cps" in body["data"]:  # zero-filled
+        return any(body["data"]["total_calls"])
     return body["rows"] > 0
 
 
@@ -299,6 +312,53 @@ def series_cases(world: World) -> list[Case]:
     return cases
 
 
+def quality_cases(world: World) -> list[Case]:
+    """Every sampling with and without zones and metrics around DST changes, other
+    accounts, the clock's part, before the epoch, and too many points."""
+    cases = []
+    for side, report in enumerate(QUALITY):
+        for k, (sampling, zone) in enumerate(itertools.product(QUALITY_SAMPLING.enum,
+                                                               MATRIX_ZONES)):
+            if k % 2 != side:
+                continue
+            half = {"minute": 3 * 3600, "5minutes": 86400, "15minutes": 3 * 86400}[sampling]
+            metrics = (("metrics", ALL_METRICS),) if k % 3 else (("metrics", "pdd-p95,ner"),)
+            cases.append(report_case(world, report, 11, (
+                *around(api_data.ANCHORS[k % 8], half * SECOND), ("sampling", sampling),
+                *zone_param(zone), *metrics)))
+        for account in (12, 21):
+            cases.append(report_case(world, report, account, (
+                *around(api_data.ANCHORS[1], 2 * DAY), ("sampling", "15minutes"),
+                ("metrics", ALL_METRICS))))
+        cases += [
+            report_case(world, report, 11, (("from-time", iso(NOW - 7200 * SECOND)),
+                                            ("sampling", "minute"), ("metrics", ALL_METRICS))),
+            report_case(world, report, 11, (("from-time", "2024-11-06"), ("sampling", "minute"))),
+            report_case(world, report, 11, (*around(EPOCH_EDGE, 2 * DAY),
+                                            ("sampling", "15minutes"), ("metrics", ALL_METRICS))),
+            report_case(world, report, 11, (*around(LMT_SWITCH, 3600 * SECOND),
+                                            ("sampling", "minute"), ("time-zone", "Europe/Berlin"),
+                                            ("metrics", "pdd-avg"))),
+            report_case(world, report, 11, (*WHOLE_YEAR, ("sampling", "minute"))),
+        ]
+    return cases
+
+
+def codes_cases(world: World) -> list[Case]:
+    """The whole year and shorter ranges of every account, the clock's part, old CDRs."""
+    cases = []
+    for report in CODES:
+        for account in (11, 12, 21):
+            cases.append(report_case(world, report, account, WHOLE_YEAR))
+        for k, anchor in enumerate(api_data.ANCHORS):
+            cases.append(report_case(world, report, 11 + k % 2, around(anchor, 3 * 3600 * SECOND)))
+        cases += [report_case(world, report, 11, (("from-time", "2024-11-01"),)),
+                  report_case(world, report, 11, (("from-time", "2024-11-06"),)),
+                  report_case(world, report, 11, around(EPOCH_EDGE, 3 * DAY)),
+                  report_case(world, report, 11, around(YEAR_1000, 3 * DAY))]
+    return cases
+
+
 def outgoing_cases(world: World) -> list[Case]:
     """Around the clock and on the freshness window's edges (nodes 3 and 4), every account."""
     instants = [NOW + k * 70 * SECOND for k in range(-3, 4)] + [NOW - 1, NOW + 1]
@@ -320,6 +380,12 @@ def csv_cases(world: World) -> list[Case]:
               for report in SERIES
               for sampling, zone in (("minute", None), ("5minutes", "Europe/Berlin"),
                                      ("day", "Asia/Kolkata"))]
+    cases += [report_case(world, report, 11, (*around(api_data.ANCHORS[k], DAY),
+                                              ("sampling", sampling), *metrics),
+                          headers=accept)
+              for report in QUALITY
+              for k, (sampling, metrics) in enumerate((
+                  ("minute", ()), ("15minutes", (("metrics", ALL_METRICS),))))]
     cases.append(report_case(world, OUTGOING_ACTIVE_CALLS, 11, (), headers=accept))
     return cases
 
@@ -334,6 +400,19 @@ def test_active_call_series(world: World) -> None:
     assert sum(a.status_code == 200 and has_data(a) for a in answers) > len(answers) // 2
 
 
+def test_quality(world: World) -> None:
+    answers = world.apps.check_all(quality_cases(world))
+    assert sum(a.status_code == 200 and has_data(a) for a in answers) > len(answers) // 2
+    pdds = [v for a in answers if a.status_code == 200
+            for v in a.json()["data"].get("pdd-p99", ())]
+    assert any(pdds) and None in pdds
+
+
+def test_disconnect_codes(world: World) -> None:
+    answers = world.apps.check_all(codes_cases(world))
+    assert sum(has_data(a) for a in answers) > len(answers) // 2
+
+
 def test_outgoing_active_calls(world: World) -> None:
     answers = world.apps.check_all(outgoing_cases(world))
     assert sum(has_data(a) for a in answers) > len(answers) // 2
@@ -344,6 +423,7 @@ def test_csv(world: World) -> None:
     answers = world.apps.check_all(csv_cases(world))
     types = [a.headers["content-type"].split(";")[0] for a in answers]
     assert types == ["text/csv"] * (len(answers) - 1) + ["application/json"]
+    assert answers[-2].text.startswith("t,total_calls,acd,asr,cps,ner,pdd-avg,")
 
 
 # --- every filter param of every report ---------------------------------------------------
@@ -389,7 +469,7 @@ def _visible_rows(world: World, report: Report, account: int,
         return world.apps.get(report_case(world, report, account, ())).json()["data"]
     column = report.side.account_column  # type: ignore[union-attr]
     start, end = (us(dict(window)[name]) for name in ("from-time", "to-time"))
-    if report in STATISTICS:
+    if report in CDR_REPORTS:
         last_only = report.side.last_cdr_only  # type: ignore[union-attr]
         return [r for r in api_data.stored(SENT_CDRS) if r.get(column) == account
                 and start <= r["time_start"] <= end and (r["is_last_cdr"] or not last_only)]
@@ -406,6 +486,10 @@ def _filter_base(report: Report, k: int) -> tuple[int, tuple[tuple[str, str], ..
     zone = zone_param(ZONES[k % len(ZONES)])
     if report in STATISTICS:  # two months, both March DST changes
         return 11, (*FILTER_RANGE, ("sampling", SAMPLING.enum[k % 6]), *zone)
+    if report in QUALITY:  # the 15-minute points of two months
+        return 11, (*FILTER_RANGE, ("sampling", "15minutes"), ("metrics", ALL_METRICS), *zone)
+    if report in CODES:
+        return 11, (*FILTER_RANGE, *zone)
     if report in SERIES:
         sampling = ("minute", "5minutes", "hour")[k % 3]
         return 11, (*_series_window(sampling, k), ("sampling", sampling), *zone)
@@ -447,7 +531,7 @@ def test_filters_combine(world: World) -> None:
         (("vendor-price-lt", "10"), ("dst-prefix-routing-ends-with", "1")),
     ]
     cases = []
-    for report in (*STATISTICS, *SERIES):
+    for report in (*STATISTICS, *SERIES, *QUALITY, *CODES):
         names = {p.name for p in report.params}
         for k, combo in enumerate(combos):
             if all(name in names for name, _ in combo):
@@ -464,7 +548,8 @@ def test_filters_combine(world: World) -> None:
 
 INVALID = ((INTEGER, "1.5"), (DECIMAL, "1e3"), (BOOLEAN, "yes"), (TIME, "2024-02-30"),
            (ZONE, "Mars/Olympus"), (UUID, "not-a-uuid"), (SAMPLING, "fortnight"),
-           (SERIES_SAMPLING, "week"), (INTEGER_LIST, "1,x"))
+           (SERIES_SAMPLING, "week"), (QUALITY_SAMPLING, "hour"), (INTEGER_LIST, "1,x"),
+           (METRICS.type, "ner,ner"))
 
 
 def _invalid_value(param: Param) -> str | None:
@@ -476,10 +561,12 @@ def error_cases(world: World) -> list[Case]:
     """No params, no token, a repeated param, another customer's and an unknown account,
     and each param of each report (PBX too) with a value its type rejects."""
     valid = {Role.ACCOUNT: account_uuid(11), Role.FROM: "2024-10-01",
-             Role.TO: "2024-10-03", Role.SAMPLING: "hour"}
+             Role.TO: "2024-10-03"}
     cases = []
     for report in REPORTS:
-        base = [(p.name, valid[p.role]) for p in report.params if p.role in valid]
+        base = [(p.name, valid[p.role] if p.role in valid else
+                 "hour" if "hour" in p.type.enum else p.type.enum[-1])
+                for p in report.params if p.role in valid or p.role is Role.SAMPLING]
         token = world.tokens[1]
         cases += [Case(V1 + report.path, (), token, NOW),
                   Case(V1 + report.path, tuple(base), None, NOW),

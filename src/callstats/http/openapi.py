@@ -20,6 +20,8 @@ def param_schema(param: Param) -> Schema:
         schema["format"] = param.type.fmt
     if param.type.enum:
         schema["enum"] = list(param.type.enum)
+    if param.type.pattern:
+        schema["pattern"] = param.type.pattern
     if param.default is not None:
         schema["default"] = param.default
     return schema

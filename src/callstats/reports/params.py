@@ -47,6 +47,7 @@ class ValueType:
     parse: Callable[[str], object]  # raises ValueError when invalid
     fmt: str | None = None  # OpenAPI format
     enum: tuple[str, ...] = ()
+    pattern: str | None = None  # OpenAPI pattern (a regular expression the value matches)
 
 
 _INT = re.compile(r"-?[0-9]+")
@@ -125,13 +126,16 @@ QUALITY_SAMPLING = _choice("minute", "5minutes", "15minutes")
 
 def names_of(*names: str) -> ValueType:
     """A comma-separated selection of `names`, each at most once, in the order sent."""
+    assert all(re.fullmatch(r"[a-z0-9-]+", n) for n in names), names
+
     def parse(text: str) -> tuple[str, ...]:
         chosen = tuple(text.split(","))
         if not set(chosen) <= set(names) or len(set(chosen)) != len(chosen):
             raise ValueError(text)
         return chosen
 
-    return ValueType("string", parse, "comma-separated")
+    name = "|".join(names)  # plain words and dashes: nothing to escape
+    return ValueType("string", parse, "comma-separated", pattern=f"^({name})(,({name}))*$")
 
 
 @dataclass(frozen=True)
