@@ -25,11 +25,10 @@ from tests.support.differential import (
     SPANS,
     TEXTS,
     World,
+    check_body,
     seeded_world,
 )
-from tests.support.differential import check_body as _check
-from tests.support.strategies import ZONES, bounds, filters, instants, mostly
-from tests.support.strategies import filter_params as _filter_params
+from tests.support.strategies import ZONES, bounds, filter_params, filters, instants, mostly
 from tests.support.times import SECOND, iso, us
 from tests.support.wire import TOO_MANY
 
@@ -60,8 +59,8 @@ def traffic_requests(draw: st.DrawFn):  # type: ignore[no-untyped-def]
     zone = draw(st.sampled_from(ZONES))
     start, end, params = draw(bounds(instant, [3 * 86400, 60 * 86400, 400 * 86400]))
     chosen = draw(filters(ref.cdr_filters(side), TEXTS, INTS, DECIMALS))
-    filter_params, semantic = _filter_params(chosen)
-    params += [("sampling", sampling), *filter_params]
+    names, semantic = filter_params(chosen)
+    params += [("sampling", sampling), *names]
     if zone:
         params.append(("time-zone", zone))
     if draw(st.booleans()):
@@ -79,7 +78,7 @@ def test_statistics_match_the_reference(world: World, request, now: int, upper: 
     response = world.call(f"/{side}-statistics", account, params, now, shuffle)
     expected = ref.traffic(CDRS, side, account, start, end, now, sampling,
                            ZoneInfo(zone) if zone else None, semantic)
-    _check(response, expected)
+    check_body(response, expected)
 
 
 @pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC"])
@@ -90,7 +89,7 @@ def test_statistics_over_every_dst_change(world: World, zone: str, sampling: str
               ("to-time", "2024-12-31T23:59:59Z"), ("sampling", sampling), ("time-zone", zone)]
     for side in SIDES:
         response = world.call(f"/{side}-statistics", 11, params, NOW, [])
-        _check(response, ref.traffic(CDRS, side, 11, us("2024-01-01T00:00:00Z"),
+        check_body(response, ref.traffic(CDRS, side, 11, us("2024-01-01T00:00:00Z"),
                                      us("2024-12-31T23:59:59Z"), NOW, sampling,
                                      ZoneInfo(zone), []))
 
@@ -109,8 +108,8 @@ def concurrent_requests(draw: st.DrawFn):  # type: ignore[no-untyped-def]
     zone = draw(st.sampled_from(ZONES))
     start, end, params = draw(bounds(snapshot_instant, SPANS[sampling or "minute"]))
     chosen = draw(filters(ref.cdr_filters(side), TEXTS, INTS, DECIMALS))
-    filter_params, semantic = _filter_params(chosen)
-    params += filter_params
+    names, semantic = filter_params(chosen)
+    params += names
     if sampling:
         params.append(("sampling", sampling))
     if zone:
@@ -135,7 +134,7 @@ def test_active_call_series_match_the_reference(world: World, request, now: int,
         assert (response.status_code, response.content) == (400, TOO_MANY)
         event("too many points")
         return
-    _check(response, expected)
+    check_body(response, expected)
 
 
 @pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York"])
@@ -149,7 +148,7 @@ def test_peaks_on_dst_change_days(world: World, zone: str, sampling: str) -> Non
                   ("to-time", iso(end)), ("sampling", sampling), ("time-zone", zone)]
         for side in SIDES:
             response = world.call(f"/{side}-active-calls", 11, params, NOW, [])
-            _check(response, ref.concurrent(SNAPSHOTS, side, 11, start, end, NOW, sampling,
+            check_body(response, ref.concurrent(SNAPSHOTS, side, 11, start, end, NOW, sampling,
                                             ZoneInfo(zone), []))
 
 
@@ -162,8 +161,8 @@ FRESH_EDGES = [t + d * SECOND for t in SNAPSHOT_TIMES[-80:] for d in (-180, 180)
 def current_requests(draw: st.DrawFn):  # type: ignore[no-untyped-def]
     account = draw(st.sampled_from([11, 12, 21]))
     chosen = draw(filters(ref.CURRENT_FILTERS, TEXTS, INTS, DECIMALS))
-    filter_params, semantic = _filter_params(chosen)
-    return account, semantic, filter_params
+    names, semantic = filter_params(chosen)
+    return account, semantic, names
 
 
 @EXAMPLES
@@ -178,7 +177,7 @@ def test_outgoing_active_calls_match_the_reference(world: World, request, now: i
     response = world.call("/outgoing-active-calls", account, params, now, shuffle)
     expected = ref.current(SNAPSHOTS, account, now, world.api.settings.snapshot_max_age,
                            semantic)
-    _check(response, expected)
+    check_body(response, expected)
 
 
 @pytest.mark.parametrize("delta", [-1, 0, 1])
@@ -189,7 +188,7 @@ def test_the_freshness_window_edges(world: World, delta: int) -> None:
     for account in (11, 12):
         response = world.call("/outgoing-active-calls", account,
                          [("account-id", world.uuids[account])], now, [])
-        _check(response, ref.current(SNAPSHOTS, account, now, 180, []))
+        check_body(response, ref.current(SNAPSHOTS, account, now, 180, []))
     edge = {s["snapshot_timestamp"] for s in SNAPSHOTS if s["node_id"] in (3, 4)}
     shown = ref.current(SNAPSHOTS, 11, now, 180, [])["data"]
     assert sum(ref.wall_time(t) == item["snapshot_timestamp"] for t in edge

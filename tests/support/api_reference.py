@@ -215,13 +215,8 @@ class TooManyPoints(Exception):
     pass
 
 
-def concurrent(snapshots: Iterable[dict], side: str, account_id: int, from_us: int,
-               to_us: int | None, now_us: int, sampling: str, zone: ZoneInfo | None,
-               filters: Sequence[Filter]) -> dict:
-    to_us = now_us if to_us is None else to_us
-    if from_us > to_us or from_us > now_us:
-        return {"data": {"t": [], "calls": []}, "rows": 0}
-    zone = zone if sampling in ("hour", "day") else None
+def series(sampling: str, from_us: int, to_us: int, zone: ZoneInfo | None) -> list[int]:
+    """Every bucket start from bucket(from) to bucket(to), at most MAX_POINTS of them."""
     points = []
     t = bucket(sampling, from_us, zone)
     while t * SECOND <= to_us:
@@ -229,6 +224,17 @@ def concurrent(snapshots: Iterable[dict], side: str, account_id: int, from_us: i
         if len(points) > MAX_POINTS:
             raise TooManyPoints()
         t = next_bucket(sampling, t, zone)
+    return points
+
+
+def concurrent(snapshots: Iterable[dict], side: str, account_id: int, from_us: int,
+               to_us: int | None, now_us: int, sampling: str, zone: ZoneInfo | None,
+               filters: Sequence[Filter]) -> dict:
+    to_us = now_us if to_us is None else to_us
+    if from_us > to_us or from_us > now_us:
+        return {"data": {"t": [], "calls": []}, "rows": 0}
+    zone = zone if sampling in ("hour", "day") else None
+    points = series(sampling, from_us, to_us, zone)
     account = ACCOUNT_COLUMN[side]
     peaks: dict[tuple[int, int], int] = {}  # (bucket, node) → peak
     for snap in snapshots:
@@ -313,12 +319,7 @@ def quality(cdrs: Iterable[dict], side: str, account_id: int, from_us: int,
     points: list[int] = []
     chosen: list[dict] = []
     if from_us <= to_us and from_us <= now_us:
-        t = bucket(sampling, from_us, None)
-        while t * SECOND <= to_us:
-            points.append(t)
-            if len(points) > MAX_POINTS:
-                raise TooManyPoints()
-            t = next_bucket(sampling, t, None)
+        points = series(sampling, from_us, to_us, None)
         chosen = side_cdrs(cdrs, side, account_id, from_us, to_us, filters)
     groups: dict[int, list[dict]] = {t: [] for t in points}
     for c in chosen:
