@@ -18,11 +18,14 @@ import statistics
 import subprocess
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from callstats.columns import CDR_BY_NAME, Kind
 from callstats.ingest.batches import SNAPSHOT_TABLE_SCHEMA, SnapshotBatch, cdrs_from_table
 from callstats.queries import (
     ORIGINATION,
@@ -49,10 +52,21 @@ def _accounts(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.choice(1000, size=n, p=weights / weights.sum()).astype(np.int64) + 1
 
 
+def pdd_seconds(millis: np.ndarray, missing: np.ndarray) -> pa.Array:
+    """Integer milliseconds as the store's pdd column takes them: exact DECIMAL(9, 3), or
+    the binary float an older schema kept; NULL where `missing`."""
+    if CDR_BY_NAME["pdd"].kind is Kind.DEC:
+        whole = pa.array(millis, mask=missing).cast(pa.decimal128(18, 0))
+        return pc.multiply(whole, pa.scalar(Decimal("0.001"), pa.decimal128(4, 3))).cast(
+            pa.decimal128(9, 3))
+    return pa.array(millis / 1000, mask=missing)
+
+
 def cdr_table(rows: int, seed: int = 1) -> pa.Table:
     rng = np.random.default_rng(seed)
     customer, vendor = _accounts(rng, rows), _accounts(rng, rows)
     answered = rng.random(rows) < 0.55
+    rang = answered | (rng.random(rows) < 0.5)  # a post-dial delay: the far end replied
     return cdrs_from_table(pa.table({
         "id": np.arange(1, rows + 1),
         "time_start": pa.array(START + np.sort(rng.integers(0, 30 * DAY, rows))).cast(
@@ -69,6 +83,10 @@ def cdr_table(rows: int, seed: int = 1) -> pa.Table:
         "vendor_price": pa.array(rng.integers(0, 5_000_000, rows).astype(np.int32)).cast(
             pa.decimal128(18, 6)),
         "legb_disconnect_code": np.where(answered, 0, rng.choice([486, 487, 503, 404], rows)),
+        "lega_disconnect_code": np.where(answered, 200, rng.choice(
+            [486, 487, 603, 480, 503, 404, 0], rows)),
+        "internal_disconnect_code": np.where(rng.random(rows) < 0.05, 500, 0),
+        "pdd": pdd_seconds(rng.lognormal(np.log(1600), 0.45, rows).astype(np.int64), ~rang),
         "extension_id": rng.integers(100, 110, rows),
     }))
 

@@ -97,8 +97,8 @@ class TrafficRow:
 
 @dataclass(frozen=True)
 class QualityQuery:
-    """Per bucket of a fixed-length UTC grid (`step_us`): counts, NER failures and PDD
-    sums; with `percentiles`, PDD nearest-rank percentiles per bucket and overall."""
+    """Per bucket of a fixed-length UTC grid (`step_us`): counts, NER failures and pdd
+    sums; with `percentiles`, pdd nearest-rank percentiles per bucket and overall."""
 
     side: Side
     account_id: int
@@ -118,15 +118,15 @@ class QualityRow:
     failed: int  # CDRs whose disconnect code is not network-effective (NER)
     pdd_count: int  # CDRs with a pdd
     pdd_millis: int  # their pdd sum, in integer milliseconds
+    # Nearest-rank pdd (integer ms) for each of QualityQuery.percentiles; () when not asked,
+    # meaningless when pdd_count is 0.
+    percentiles: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
-class PddPercentiles:
-    """Nearest-rank percentiles (integer ms, in QualityQuery.percentiles order) per bucket
-    with pdd values, and over the whole set (None: no pdd values at all)."""
-
-    buckets: dict[int, tuple[int, ...]]
-    whole: tuple[int, ...] | None
+class QualityAnswer:
+    buckets: list[QualityRow]  # the buckets with calls, ascending
+    whole: QualityRow | None = None  # the whole range (zero calls when none)
 
 
 @dataclass(frozen=True)

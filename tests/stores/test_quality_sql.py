@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from callstats.queries import ORIGINATION, TERMINATION, DisconnectCodesQuery, Filter, Op, Side
+from callstats.queries import (
+    ORIGINATION,
+    TERMINATION,
+    DisconnectCodesQuery,
+    Filter,
+    Op,
+    QualityRow,
+    Side,
+)
 from callstats.queries import QualityQuery as Q
 from callstats.stores import report_sql
 from callstats.stores.clickhouse_store import ClickHouseStore
@@ -154,50 +162,50 @@ WINDOWS = [(-4 * 86_400 * SECOND, 30 * MINUTE, None), (-MINUTE, MINUTE - 1, None
 @pytest.mark.parametrize("side", SIDES, ids=lambda s: s.name)
 @pytest.mark.parametrize("window", WINDOWS)
 @pytest.mark.parametrize("step", [MINUTE, 5 * MINUTE, 15 * MINUTE])
-def test_quality_sums_per_bucket(engine: Engine, side: Side, window: tuple, step: int) -> None:
+@pytest.mark.parametrize("percentiles", [(), (50, 95, 99, 1, 100)])
+def test_quality_per_bucket(engine: Engine, side: Side, window: tuple, step: int,
+                            percentiles: tuple[int, ...]) -> None:
     low, high, prefix = window
     filters = (Filter("src_prefix_routing", Op.STARTS_WITH, prefix),) if prefix else ()
-    query = Q(side, 1, low, high, step, filters)
-    got = report_sql.quality_rows(engine.run(report_sql.quality(query, engine.dialect)))
+    query = Q(side, 1, low, high, step, filters, percentiles)
+    got = report_sql.quality_answer(engine.run(report_sql.quality(query, engine.dialect)))
     buckets: dict[int, list[dict]] = {}
     for row in _picked(side, 1, low, high, prefix):
         buckets.setdefault(row["time_start"] // step, []).append(row)  # type: ignore[operator]
-    expected = [(b, len(rs), sum(r["duration"] > 0 for r in rs), sum(r["duration"] for r in rs),
-                 sum(_code(r, side) not in EFFECTIVE for r in rs),
-                 sum(_millis(r) is not None for r in rs),
-                 sum(_millis(r) or 0 for r in rs)) for b, rs in sorted(buckets.items())]
-    assert [(r.bucket, r.total, r.successful, r.duration, r.failed, r.pdd_count,
-             r.pdd_millis) for r in got] == expected
-    assert len(expected) > 1
+
+    def expected(rows: list[dict]) -> tuple:
+        delays = [ms for r in rows if (ms := _millis(r)) is not None]
+        return (len(rows), sum(r["duration"] > 0 for r in rows),
+                sum(r["duration"] for r in rows),
+                sum(_code(r, side) not in EFFECTIVE for r in rows), len(delays), sum(delays),
+                tuple(_nearest_rank(delays, p) for p in percentiles) if delays else None)
+
+    def read(r: QualityRow) -> tuple:
+        return (r.total, r.successful, r.duration, r.failed, r.pdd_count, r.pdd_millis,
+                r.percentiles if r.pdd_count else None)
+
+    assert [(r.bucket, *read(r)) for r in got.buckets] == [
+        (b, *expected(rs)) for b, rs in sorted(buckets.items())]
+    assert all(len(r.percentiles) == len(percentiles) for r in got.buckets)
+    everything = [r for rs in buckets.values() for r in rs]
+    assert got.whole is not None and read(got.whole) == expected(everything)
+    assert len(buckets) > 1
 
 
-@pytest.mark.parametrize("side", SIDES, ids=lambda s: s.name)
-@pytest.mark.parametrize("step", [MINUTE, 15 * MINUTE])
-def test_nearest_rank_percentiles(engine: Engine, side: Side, step: int) -> None:
-    low, high = -4 * 86_400 * SECOND, 30 * MINUTE
-    percentiles = (50, 95, 99, 1, 100)
-    query = Q(side, 2, low, high, step, (), percentiles)
-    got = report_sql.percentile_rows(engine.run(report_sql.pdd_percentiles(query,
-                                                                           engine.dialect)))
-    rows = _picked(side, 2, low, high, None)
-    per_bucket: dict[int, list[int]] = {}
-    for row in rows:
-        ms = _millis(row)
-        if ms is not None:
-            per_bucket.setdefault(row["time_start"] // step, []).append(ms)  # type: ignore[operator]
-    assert got.buckets == {b: tuple(_nearest_rank(v, p) for p in percentiles)
-                           for b, v in per_bucket.items()}
-    everything = [ms for values in per_bucket.values() for ms in values]
-    assert got.whole == tuple(_nearest_rank(everything, p) for p in percentiles)
-    sizes = Counter(len(v) for v in per_bucket.values())
-    assert sizes[1] and max(sizes) > 20  # single values and long runs (with ties)
+def test_the_rows_hold_lone_values_and_long_runs() -> None:
+    """Guard: some bucket has a single pdd value, some more than 20 (with ties)."""
+    for side in SIDES:
+        sizes = Counter(r["time_start"] // MINUTE for r in _picked(  # type: ignore[operator]
+            side, 2, -4 * 86_400 * SECOND, 30 * MINUTE, None) if r["pdd"] is not None)
+        assert 1 in sizes.values() and max(sizes.values()) > 20
 
 
-def test_no_pdd_values_no_percentiles(engine: Engine) -> None:
-    query = Q(ORIGINATION, 99, 0, MINUTE, MINUTE, (), (50,))
-    got = report_sql.percentile_rows(engine.run(report_sql.pdd_percentiles(query,
-                                                                           engine.dialect)))
-    assert (got.buckets, got.whole) == ({}, None)
+def test_an_empty_range(engine: Engine) -> None:
+    for percentiles in ((), (50,)):
+        query = Q(ORIGINATION, 99, 0, MINUTE, MINUTE, (), percentiles)
+        got = report_sql.quality_answer(engine.run(report_sql.quality(query, engine.dialect)))
+        assert got.buckets == []
+        assert got.whole is not None and (got.whole.total, got.whole.pdd_count) == (0, 0)
 
 
 @pytest.mark.parametrize("side", SIDES, ids=lambda s: s.name)
@@ -215,15 +223,19 @@ def test_the_spellings_of_each_engine() -> None:
     """One text for both engines but the dialect's words; every value bound."""
     query = Q(TERMINATION, 424242, 0, MINUTE, MINUTE, (), (95,))
     ch = ClickHouseDialect("db.cdrs", "db.calls", "db.snapshots")
-    duck = report_sql.pdd_percentiles(query, DUCKDB)
-    click = report_sql.pdd_percentiles(query, ch)
+    duck = report_sql.quality(query, DUCKDB)
+    click = report_sql.quality(query, ch)
     assert "424242" not in duck.text + click.text and 424242 in duck.params.values()
     assert "CAST(sign(CAST(pdd AS DOUBLE)) * floor(abs(CAST(pdd AS DOUBLE)) * 1000 + 0.5) " \
            "AS BIGINT)" in duck.text
     assert "toInt64(sign(toFloat64(pdd)) * floor(abs(toFloat64(pdd)) * 1000 + 0.5))" in click.text
-    assert "min(pdd_ms) FILTER (WHERE upto * 100 >= CAST($p" in duck.text
-    assert "minIf(pdd_ms, upto * 100 >= {p" in click.text
+    assert "list_sort(list(pdd_ms) FILTER (WHERE pdd_ms IS NOT NULL)) AS delays" in duck.text
+    assert "arraySort(groupArray(pdd_ms)) AS delays" in click.text
+    assert "delays[intDiv({p" in click.text and "delays[(CAST($p" in duck.text
     assert "coalesce(legb_disconnect_code, internal_disconnect_code)" in click.text
+    assert "GROUP BY GROUPING SETS ((bucket), ())" in click.text
+    plain = report_sql.quality(Q(TERMINATION, 1, 0, MINUTE, MINUTE), ch)
+    assert "delays" not in plain.text
     codes = report_sql.disconnect_codes(DisconnectCodesQuery(ORIGINATION, 7, 0, 1), ch)
     assert "coalesce(lega_disconnect_code, internal_disconnect_code)" in codes.text
     assert "is_last_cdr" in codes.text and "is_last_cdr" not in click.text

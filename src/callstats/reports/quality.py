@@ -6,8 +6,9 @@ its spelling is derived here, once for every engine."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
-from callstats.queries import PddPercentiles, QualityQuery, QualityRow
+from callstats.queries import QualityAnswer, QualityQuery, QualityRow
 from callstats.reports import numbers
 from callstats.reports.buckets import SECOND, STEP_SECONDS, series
 from callstats.reports.concurrent import MAX_POINTS, TOO_MANY
@@ -37,65 +38,80 @@ def run(ctx: ReportContext) -> Body:
     percentiles = tuple(PERCENTILE_OF[m] for m in metrics if m in PERCENTILE_OF)
     query = QualityQuery(ctx.require_side(), ctx.account_id, from_us, to_us, step * SECOND,
                          parsed.filters, percentiles)
-    rows = ctx.store.quality(query)
-    ranks = ctx.store.pdd_percentiles(query) if percentiles and rows else None
-    return Series(points, metrics, step, rows, ranks).body()
+    return Series(points, metrics, step, ctx.store.quality(query)).body()
+
+
+# The spelled values repeat a lot (a day of minutes holds few distinct counts), and
+# spelling is most of a long series' cost: keep the recent ones.
+@lru_cache(maxsize=1 << 16)
+def _ratio(part: int, whole: int) -> str | None:
+    return numbers.asr(part, whole)
+
+
+@lru_cache(maxsize=1 << 16)
+def _acd(seconds: int, answered: int) -> str | None:
+    return numbers.acd_seconds(seconds, answered)
+
+
+@lru_cache(maxsize=1 << 12)
+def _cps(calls: int, step: int) -> str:
+    return numbers.per_second(calls, step)
+
+
+@lru_cache(maxsize=1 << 16)
+def _seconds(millis: int) -> str:
+    return numbers.seconds_of_millis(millis)
 
 
 class Series:
     """The body of one request: each point's metrics, then the totals."""
 
     def __init__(self, points: list[int], metrics: Sequence[str], step: int,
-                 rows: Sequence[QualityRow] = (), ranks: PddPercentiles | None = None):
+                 answer: QualityAnswer | None = None):
         self.points, self.metrics, self.step = points, tuple(metrics), step
-        self.rows = {row.bucket * step: row for row in rows}
-        self.ranks = ranks or PddPercentiles({}, None)
-        # Where each asked percentile sits in the store's tuples (asked order).
+        self.answer = answer or QualityAnswer([])
+        # Where each asked percentile sits in the store's rank tuples (asked order).
         self.rank_index = {m: i for i, m in enumerate(m for m in self.metrics
                                                       if m in PERCENTILE_OF)}
 
     def body(self) -> Body:
         keys = (*YETI_KEYS, *self.metrics)
+        step, buckets = self.step, self.answer.buckets
+        by_t = {row.bucket * step: row for row in buckets}
+        empty = self._values(None)
+        table = [empty if (row := by_t.get(t)) is None else self._values(row)
+                 for t in self.points]
         data: dict[str, list[object]] = {"t": list(self.points)}
-        data |= {k: [] for k in keys}
-        columns = [data[k] for k in keys]
-        empty = self._values(None, None)
-        for t in self.points:
-            row = self.rows.get(t)
-            values = empty if row is None else self._values(
-                row, self.ranks.buckets.get(row.bucket))
-            for column, value in zip(columns, values, strict=True):
-                column.append(value)
-        totals = dict(zip(keys, self._values(self._whole(), self.ranks.whole), strict=True))
-        peak = max((row.total for row in self.rows.values()), default=0)
-        totals["cps"] = numbers.per_second(peak, self.step)  # the highest bucket's
+        for key, column in zip(keys, zip(*table, strict=True) if table else
+                               [()] * len(keys), strict=True):
+            data[key] = list(column)
+        whole = self.answer.whole or self._sum(buckets)
+        totals = dict(zip(keys, self._values(whole), strict=True))
+        peak = max((row.total for row in buckets), default=0)
+        totals["cps"] = _cps(peak, step)  # the highest bucket's
         return {"data": data, "rows": len(self.points), "totals": totals}
 
-    def _whole(self) -> QualityRow | None:
-        if not self.rows:
+    @staticmethod
+    def _sum(buckets: Sequence[QualityRow]) -> QualityRow | None:
+        if not buckets:
             return None
-        sums = [sum(column) for column in zip(*(
+        return QualityRow(0, *(sum(column) for column in zip(*(
             (r.total, r.successful, r.duration, r.failed, r.pdd_count, r.pdd_millis)
-            for r in self.rows.values()), strict=True)]
-        return QualityRow(0, *sums)
+            for r in buckets), strict=True)))
 
-    def _values(self, row: QualityRow | None, ranks: tuple[int, ...] | None
-                ) -> list[object]:
+    def _values(self, row: QualityRow | None) -> list[object]:
         """The values of one point (or of the totals), in key order."""
         if row is None:
             return [0, None, None, "0.0", *(None for _ in self.metrics)]
-        values: list[object] = [
-            row.total, numbers.acd_seconds(row.duration, row.successful),
-            numbers.asr(row.successful, row.total), numbers.per_second(row.total, self.step)]
+        values: list[object] = [row.total, _acd(row.duration, row.successful),
+                                _ratio(row.successful, row.total), _cps(row.total, self.step)]
         for metric in self.metrics:
             if metric == "ner":
-                values.append(numbers.asr(row.total - row.failed, row.total))
+                values.append(_ratio(row.total - row.failed, row.total))
             elif not row.pdd_count:
                 values.append(None)
             elif metric == "pdd-avg":
-                values.append(numbers.seconds_of_millis(
-                    numbers.rounded(row.pdd_millis, row.pdd_count, 0)))
+                values.append(_seconds(numbers.rounded(row.pdd_millis, row.pdd_count, 0)))
             else:
-                assert ranks is not None, "a bucket with pdd values has percentiles"
-                values.append(numbers.seconds_of_millis(ranks[self.rank_index[metric]]))
+                values.append(_seconds(row.percentiles[self.rank_index[metric]]))
         return values

@@ -23,9 +23,8 @@ from callstats.queries import (
     ExtensionRow,
     ExtensionsQuery,
     PbxQuery,
-    PddPercentiles,
+    QualityAnswer,
     QualityQuery,
-    QualityRow,
     TrafficQuery,
     TrafficRow,
 )
@@ -89,11 +88,9 @@ class Store(Protocol):
     def traffic(self, query: TrafficQuery) -> list[TrafficRow]:
         """Exact sums per (bucket, offset) for one account's side, filters applied."""
 
-    def quality(self, query: QualityQuery) -> list[QualityRow]:
-        """Per bucket with calls, ascending: counts, NER failures, pdd count and ms sum."""
-
-    def pdd_percentiles(self, query: QualityQuery) -> PddPercentiles:
-        """Nearest-rank pdd percentiles (query.percentiles) per bucket and overall."""
+    def quality(self, query: QualityQuery) -> QualityAnswer:
+        """Per bucket with calls, ascending, and over the whole range: counts, NER
+        failures, pdd count and ms sum, and the nearest-rank pdd of query.percentiles."""
 
     def disconnect_codes(self, query: DisconnectCodesQuery) -> list[CodeCount]:
         """CDRs per disconnect code (SPEC 9.5), in no particular order."""

@@ -32,7 +32,7 @@ from callstats.queries import (
     ExtensionsQuery,
     Filter,
     PbxQuery,
-    PddPercentiles,
+    QualityAnswer,
     QualityQuery,
     QualityRow,
     Side,
@@ -159,50 +159,47 @@ def _quality_rows(q: QualityQuery, d: Dialect, bind: Binder) -> str:
 
 
 def quality(q: QualityQuery, d: Dialect) -> Statement:
+    """Sums per bucket and, in the row whose `whole` is 1, over the whole range (one
+    aggregation: GROUPING SETS). With percentiles, each row also holds the nearest ranks of
+    its integer-ms pdd values: the k-th smallest of n, k = ceil(p·n / 100) — the smallest
+    value with at least p% of the values at or below it. Integer arithmetic on sorted
+    values, so every engine picks the same one (engine quantile functions interpolate or
+    sample, each its own way)."""
     bind = d.binder()
     failed = f"code IS NULL OR code NOT IN {_codes(NETWORK_EFFECTIVE_CODES)}"
-    text = (f"SELECT bucket, count(*), {d.count_if('duration > 0')}, sum(duration), "
-            f"{d.count_if(failed)}, count(pdd_ms), coalesce(sum(pdd_ms), 0) "
-            f"FROM ({_quality_rows(q, d, bind)}) AS picked GROUP BY bucket ORDER BY bucket")
+    sums = (f"count(*) AS calls, {d.count_if('duration > 0')} AS answered, "
+            f"coalesce(sum(duration), 0) AS seconds, {d.count_if(failed)} AS failed, "
+            "count(pdd_ms) AS timed, coalesce(sum(pdd_ms), 0) AS timed_ms")
+    ranks = ""
+    if q.percentiles:
+        sums += f", {d.sorted_values('pdd_ms')} AS delays"
+        ranks = "".join(
+            ", delays[" + d.int_div(f"{bind(p, INT64)} * timed + {bind(99, INT64)}",
+                                    bind(100, INT64)) + "]" for p in q.percentiles)
+    text = (f"SELECT whole, bucket, calls, answered, seconds, failed, timed, timed_ms{ranks} "
+            f"FROM (SELECT grouping(bucket) AS whole, bucket, {sums} "
+            f"FROM ({_quality_rows(q, d, bind)}) AS picked "
+            "GROUP BY GROUPING SETS ((bucket), ())) AS grouped")
     return Statement(text, bind.params)
 
 
-def quality_rows(rows: Iterable[Sequence[object]]) -> list[QualityRow]:
-    return [QualityRow(*map(_int, row)) for row in rows]
-
-
-def pdd_percentiles(q: QualityQuery, d: Dialect) -> Statement:
-    """Nearest-rank percentiles of the integer-ms pdd values, per bucket (`whole` 0) and
-    over the whole set (`whole` 1, bucket 0): for each percentile p, the smallest value v
-    with count(values <= v) * 100 >= p * count(values). Integer arithmetic only, so every
-    engine picks the same value (never an engine's interpolating or sampling quantile)."""
-    bind = d.binder()
-    rows = _quality_rows(q, d, bind)
-    zero, one = bind(0, INT64), bind(1, INT64)
-    counted = (f"SELECT {zero} AS whole, bucket, pdd_ms, count(*) AS n FROM picked "
-               "WHERE pdd_ms IS NOT NULL GROUP BY bucket, pdd_ms UNION ALL "
-               f"SELECT {one}, {zero}, pdd_ms, count(*) FROM picked "
-               "WHERE pdd_ms IS NOT NULL GROUP BY pdd_ms")
-    ranked = ("SELECT whole, bucket, pdd_ms, sum(n) OVER (PARTITION BY whole, bucket "
-              "ORDER BY pdd_ms ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto, "
-              f"sum(n) OVER (PARTITION BY whole, bucket) AS total FROM ({counted}) AS counted")
-    picks = ", ".join(d.min_if("pdd_ms", f"upto * 100 >= {bind(p, INT64)} * total")
-                      for p in q.percentiles)
-    text = (f"WITH picked AS ({rows}) SELECT whole, bucket, {picks} FROM ({ranked}) AS ranked "
-            "GROUP BY whole, bucket ORDER BY whole, bucket")
-    return Statement(text, bind.params)
-
-
-def percentile_rows(rows: Iterable[Sequence[object]]) -> PddPercentiles:
-    buckets: dict[int, tuple[int, ...]] = {}
-    whole: tuple[int, ...] | None = None
-    for is_whole, bucket, *values in rows:
-        picked = tuple(map(_int, values))
-        if is_whole:
-            whole = picked
+def quality_answer(rows: Iterable[Sequence[object]]) -> QualityAnswer:
+    """Each row: the `whole` flag, the bucket (NULL or 0 in the whole row, by engine), the
+    sums, then the ranks (NULL, or ClickHouse's 0 for an index past an empty array, where
+    a bucket has no pdd value)."""
+    buckets: list[QualityRow] = []
+    whole: QualityRow | None = None
+    for flag, bucket, *values in rows:
+        calls, answered, seconds, failed, timed, timed_ms = map(_int, values[:6])
+        ranks = tuple(0 if r is None else _int(r) for r in values[6:])
+        read = QualityRow(0 if flag else _int(bucket), calls, answered, seconds, failed,
+                          timed, timed_ms, ranks)
+        if flag:
+            whole = read
         else:
-            buckets[_int(bucket)] = picked
-    return PddPercentiles(buckets, whole)
+            buckets.append(read)
+    buckets.sort(key=lambda r: r.bucket)  # a GROUP BY keeps no order
+    return QualityAnswer(buckets, whole)
 
 
 def disconnect_codes(q: DisconnectCodesQuery, d: Dialect) -> Statement:

@@ -88,8 +88,9 @@ class Dialect(Protocol):
     def any_true(self, condition: str) -> str:
         """Per group: does any row meet `condition`."""
 
-    def min_if(self, value: str, condition: str) -> str:
-        """The least `value` among the rows meeting `condition` (callers ensure one does)."""
+    def sorted_values(self, value: str) -> str:
+        """Per group: the non-NULL values of `value`, ascending, as an array indexed from 1
+        (`arr[k]`, the same spelling on every engine)."""
 
     def float64(self, number: str) -> str:
         """A number (integer, decimal or float) as a binary double, NULL kept."""
@@ -146,8 +147,8 @@ class DuckDBDialect:
     def any_true(self, condition: str) -> str:
         return f"bool_or({condition})"
 
-    def min_if(self, value: str, condition: str) -> str:
-        return f"min({value}) FILTER (WHERE {condition})"
+    def sorted_values(self, value: str) -> str:
+        return f"list_sort(list({value}) FILTER (WHERE {value} IS NOT NULL))"
 
     def float64(self, number: str) -> str:
         return f"CAST({number} AS DOUBLE)"
@@ -235,8 +236,8 @@ class ClickHouseDialect:
     def any_true(self, condition: str) -> str:
         return f"max({condition})"
 
-    def min_if(self, value: str, condition: str) -> str:
-        return f"minIf({value}, {condition})"  # the type's default (0) when no row meets it
+    def sorted_values(self, value: str) -> str:
+        return f"arraySort(groupArray({value}))"  # groupArray skips NULLs
 
     # CAST(x AS T) refuses a NULL unless T is Nullable(T), a spelling DuckDB lacks.
     def float64(self, number: str) -> str:

@@ -14,9 +14,8 @@ from callstats.queries import (
     ExtensionRow,
     ExtensionsQuery,
     PbxQuery,
-    PddPercentiles,
+    QualityAnswer,
     QualityQuery,
-    QualityRow,
     TrafficQuery,
     TrafficRow,
 )
@@ -37,12 +36,8 @@ class SqlReports:
     def traffic(self, query: TrafficQuery) -> list[TrafficRow]:
         return report_sql.traffic_rows(self.run(report_sql.traffic(query, self.dialect)))
 
-    def quality(self, query: QualityQuery) -> list[QualityRow]:
-        return report_sql.quality_rows(self.run(report_sql.quality(query, self.dialect)))
-
-    def pdd_percentiles(self, query: QualityQuery) -> PddPercentiles:
-        return report_sql.percentile_rows(
-            self.run(report_sql.pdd_percentiles(query, self.dialect)))
+    def quality(self, query: QualityQuery) -> QualityAnswer:
+        return report_sql.quality_answer(self.run(report_sql.quality(query, self.dialect)))
 
     def disconnect_codes(self, query: DisconnectCodesQuery) -> list[CodeCount]:
         return report_sql.code_rows(self.run(report_sql.disconnect_codes(query, self.dialect)))
