@@ -58,11 +58,6 @@ def acd_seconds(seconds: int, successful: int) -> str | None:
     return spell_hundredths(hundredths(seconds, successful)) if successful else None
 
 
-def per_second(calls: int, seconds: int) -> str:
-    """SPEC 9.4's CPS: calls / seconds, exact, rounded half away from zero to 4 places."""
-    return spell_scaled(rounded(calls, seconds, 4), 4)
-
-
 def seconds_of_millis(millis: int) -> str:
     """Integer milliseconds as seconds with exactly 3 decimals: "1.250", "-0.005"."""
     whole, rest = divmod(abs(millis), 1000)
@@ -83,9 +78,6 @@ def spell(value: Decimal) -> str:
 
 
 def per_second(calls: int, seconds: int) -> str:
-    """calls / seconds rounded half away from zero to 4 places, spelled as the other
-    decimal metrics: "0.0167", "0.0"."""
-    scaled = (2 * abs(calls) * 10_000 + seconds) // (2 * seconds)
-    whole, rest = divmod(scaled, 10_000)
-    fraction = f"{rest:04d}".rstrip("0") or "0"
-    return f"{'-' if calls < 0 else ''}{whole}.{fraction}"
+    """calls / seconds (SPEC 9.4's and 9.6's CPS) rounded half away from zero to 4 places,
+    spelled as the other decimal metrics: "0.0167", "0.0"."""
+    return spell_scaled(rounded(calls, seconds, 4), 4)
