@@ -155,7 +155,7 @@ class Settings(BaseSettings):
         return value
 
     def store_url(self) -> str:
-        return self.store or f"duckdb:///{(self.data_dir / 'cdr.duckdb').resolve()}"
+        return self.store or f"duckdb://{(self.data_dir / 'cdr.duckdb').resolve()}"
 
     def open_store(self, writer_lock: WriterLock | None = None) -> Store:
         from callstats.stores.base import open_store

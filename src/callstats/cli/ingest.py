@@ -12,7 +12,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import orjson
 from rich.console import Console
 from rich.progress import (
@@ -32,7 +31,8 @@ from callstats.ingest.batches import (
     parse_cdrs,
     parse_snapshots,
 )
-from callstats.ingest.files import Batch, iter_batches, iter_snapshot_batches
+from callstats.cli.remote import AdminClient, ServerError
+from callstats.ingest.files import Batch, UnsupportedFile, iter_batches, iter_snapshot_batches
 from callstats.ingest.readers import Format
 from callstats.metadata.store import MetadataStore
 from callstats.settings import Settings
@@ -43,13 +43,31 @@ CONTENT_TYPES = {
     Format.CSV: "text/csv",
     Format.PARQUET: "application/vnd.apache.parquet",
 }
-ENDPOINTS = {"cdrs": "/api/admin/v1/cdrs", "active-calls": "/api/admin/v1/active-calls"}
+ENDPOINTS = {"cdrs": "/cdrs", "active-calls": "/active-calls"}  # under the admin API
+
+
+@dataclass
+class Stored:
+    """What a run stored before it stopped: whole files, then batches of the current one."""
+
+    files: int = 0
+    batches: int = 0  # of the file being read
+    rows: int = 0  # of the file being read
 
 
 class IngestFailed(Exception):
-    def __init__(self, path: Path, batch: Batch | None, errors: list[dict[str, object]]):
+    """A batch the store or server rejected, with what had been stored before it."""
+
+    def __init__(self, path: Path, batch: Batch | None, errors: list[dict[str, object]],
+                 stored: Stored | None = None):
         self.path, self.batch, self.errors = path, batch, errors
+        self.stored = stored or Stored()
         super().__init__(f"{path}: rejected")
+
+
+class IngestError(Exception):
+    """Any other reason a run stopped (unreadable file, server unreachable), as one message
+    for the user that also says what had been stored before."""
 
 
 @dataclass
@@ -72,18 +90,21 @@ Sink = Callable[[str, Batch], dict[str, int]]
 
 
 def http_sink(url: str, admin_token: str) -> tuple[Sink, Callable[[], None]]:
-    client = httpx.Client(base_url=url.rstrip("/"), timeout=300,
-                          headers={"Authorization": f"Bearer {admin_token}"})
+    """Batches posted to the server's admin API; its refusals raise ServerError."""
+    client = AdminClient(url, admin_token)
+    client.instance()  # a wrong address or token is told before any file is read
 
     def send(kind: str, batch: Batch) -> dict[str, int]:
         body, fmt = batch.payload()
-        response = client.post(ENDPOINTS[kind], content=body,
-                               headers={"Content-Type": CONTENT_TYPES[fmt]})
+        response = client.request("POST", ENDPOINTS[kind], content=body,
+                                  headers={"Content-Type": CONTENT_TYPES[fmt]})
         if response.status_code == 422:
-            raise _Rejected(response.json().get("errors", []))
-        if response.status_code != 200:
-            raise RuntimeError(f"{response.status_code} from server: {response.text[:300]}")
-        answer: dict[str, int] = response.json()
+            errors = response.json().get("errors")
+            raise _Rejected(errors if isinstance(errors, list) else [
+                {"row": None, "field": None, "message": client.describe(response)}])
+        if response.status_code == 413:
+            raise BodyTooLarge()
+        answer: dict[str, int] = client.json(response, 200)
         return answer
 
     return send, client.close
@@ -150,45 +171,84 @@ def batches_for(kind: str, path: Path, rows_per_batch: int) -> Iterator[Batch]:
 
 
 def run(kind: str, paths: list[Path], sink: Sink, rows_per_batch: int,
-        console: Console) -> Totals:
+        console: Console, where: str = "") -> Totals:
+    """Every file's batches into `sink`, a progress bar per file once its first batch is
+    stored; a failure raises IngestFailed or IngestError saying what was stored before."""
     totals = Totals()
     started = time.perf_counter()
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                TransferSpeedColumn(), TextColumn("{task.fields[rows]:,} rows"),
                TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
+    stored = Stored()
+    # Shown from the first stored batch on: a file refused at once leaves no empty bar.
+    progress = Progress(*columns, console=console, transient=False)
+    try:
         for path in paths:
-            task = progress.add_task(path.name, total=path.stat().st_size, rows=0)
-            rows = 0
+            task = None
+            stored.batches = stored.rows = 0
             batches = batches_for(kind, path, rows_per_batch)
-            while (batch := _next_batch(path, batches)) is not None:
+            while (batch := _next_batch(path, batches, stored)) is not None:
                 try:
                     answer = sink(kind, batch)
                 except _Rejected as exc:
-                    raise IngestFailed(path, batch, exc.errors) from None
+                    raise IngestFailed(path, batch, exc.errors, stored) from None
                 except BodyTooLarge:
-                    raise IngestFailed(path, batch, [{"row": None, "field": None,
-                                                      "message": "batch too large"}]) from None
+                    raise IngestFailed(path, batch, [{
+                        "row": None, "field": None,
+                        "message": "the batch is over the size limit (CALLSTATS_MAX_BODY): "
+                        "give a smaller --batch-rows"}], stored) from None
+                except ServerError as exc:
+                    raise IngestError(f"{exc}. {stored_before(path, stored)}") from None
                 totals.add(answer)
-                rows += answer.get("received", answer.get("calls", 0))
-                progress.update(task, completed=batch.bytes_read, rows=rows)
-            progress.update(task, completed=path.stat().st_size)
+                stored.batches += 1
+                stored.rows += answer.get("received", answer.get("calls", 0))
+                if task is None:
+                    progress.start()
+                    task = progress.add_task(path.name, total=path.stat().st_size, rows=0)
+                progress.update(task, completed=batch.bytes_read, rows=stored.rows)
+            if task is not None:
+                progress.update(task, completed=path.stat().st_size)
             totals.files += 1
-    _summary(kind, totals, time.perf_counter() - started, console)
+            stored.files += 1
+    finally:
+        if progress.live.is_started:
+            progress.stop()
+    _summary(kind, totals, time.perf_counter() - started, console, where)
     return totals
 
 
-def _next_batch(path: Path, batches: Iterator[Batch]) -> Batch | None:
+def stored_before(path: Path, stored: Stored) -> str:
+    """What a run had stored when it stopped at `path`, in words."""
+    parts = []
+    if stored.files:
+        parts.append(f"{stored.files} earlier file{'s' if stored.files > 1 else ''}")
+    if stored.batches:
+        batches = "batch" if stored.batches == 1 else "batches"
+        parts.append(f"{stored.batches} {batches} ({stored.rows:,} rows) of {path.name}")
+    if not parts:
+        return "Nothing was stored."
+    return f"Stored before: {' and '.join(parts)}."
+
+
+def _next_batch(path: Path, batches: Iterator[Batch], stored: Stored) -> Batch | None:
     """The file's next batch; a file found broken while reading it (bad gzip data) is
     rejected as the server rejects such a body."""
     try:
         return next(batches, None)
     except BatchRejected as exc:
-        raise IngestFailed(path, None, [e.as_dict() for e in exc.errors]) from None
+        raise IngestFailed(path, None, [e.as_dict() for e in exc.errors], stored) from None
+    except UnsupportedFile as exc:
+        raise IngestError(f"{exc}. {stored_before(path, stored)}") from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise IngestError(f"{path}: cannot read it ({reason}). "
+                          f"{stored_before(path, stored)}") from None
 
 
-def _summary(kind: str, totals: Totals, seconds: float, console: Console) -> None:
-    table = Table(title=f"ingest {kind}", show_header=False)
+def _summary(kind: str, totals: Totals, seconds: float, console: Console,
+             where: str) -> None:
+    table = Table(title=f"ingest {kind}" + (f" into {where}" if where else ""),
+                  show_header=False)
     rows = totals.received if kind == "cdrs" else totals.calls
     items = [("files", totals.files), ("batches", totals.batches)]
     if kind == "cdrs":
@@ -205,8 +265,18 @@ def _summary(kind: str, totals: Totals, seconds: float, console: Console) -> Non
 
 def describe_failure(exc: IngestFailed) -> str:
     first_row = exc.batch.first_row if exc.batch is not None else 1
-    lines = [f"{exc.path}: batch starting at row {first_row} rejected; nothing of "
-             "that batch was stored (earlier batches were)."]
+    if exc.batch is None:
+        what = f"{exc.path}: the file cannot be read as a whole"
+    else:
+        number = exc.stored.batches + 1
+        what = f"{exc.path}: batch {number} (from row {first_row:,}) rejected"
+    if exc.stored.batches:
+        what += f"; nothing of that batch was stored. {stored_before(exc.path, exc.stored)}"
+    elif exc.stored.files:
+        what += f"; nothing of this file was stored. {stored_before(exc.path, exc.stored)}"
+    else:
+        what += "; nothing was stored."
+    lines = [what]
     for error in exc.errors[:20]:
         row = error.get("row")
         row = row if isinstance(row, int) else 0
@@ -216,6 +286,8 @@ def describe_failure(exc: IngestFailed) -> str:
         lines.append(f"  {where}{field}: {error.get('message')}")
     if len(exc.errors) > 20:
         lines.append(f"  … and {len(exc.errors) - 20} more")
+    lines.append("Fix the file and run the same command again: rows already stored count "
+                 "as duplicates, not twice.")
     return "\n".join(lines)
 
 

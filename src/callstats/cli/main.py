@@ -10,22 +10,39 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from callstats.auth.tokens import mint_dynamic_token, mint_token
 from callstats.cli import demo, simulate
 from callstats.cli import ingest as ingest_files
-from callstats.metadata.store import Conflict, InvalidValue, MetadataStore, MissingReference
+from callstats.cli.manage import (
+    Backend,
+    LocalBackend,
+    ManageError,
+    RemoteBackend,
+    describe_local,
+    other_server_warning,
+)
+from callstats.cli.remote import ServerError
+from callstats.redact import redact_url
 from callstats.settings import Settings
 from callstats.stores.base import StoreError
 
+# Markdown help: single line breaks in docstrings and help strings reflow (rich mode keeps
+# them, so lines wrapped in the source would wrap mid-sentence on screen).
+MARKUP = "markdown"
 app = typer.Typer(no_args_is_help=True, help="Call statistics for VoIP customers.",
-                  pretty_exceptions_enable=False)
-ingest_app = typer.Typer(no_args_is_help=True, help="Load CDRs or active-call snapshots.")
-customers_app = typer.Typer(no_args_is_help=True, help="Manage customers.")
-accounts_app = typer.Typer(no_args_is_help=True, help="Manage customer accounts.")
-logins_app = typer.Typer(no_args_is_help=True, help="Manage customer API logins.")
-token_app = typer.Typer(no_args_is_help=True, help="Customer API tokens.")
+                  pretty_exceptions_enable=False, rich_markup_mode=MARKUP)
+ingest_app = typer.Typer(no_args_is_help=True, help="Load CDRs or active-call snapshots.",
+                         rich_markup_mode=MARKUP)
+customers_app = typer.Typer(no_args_is_help=True, help="Manage customers.",
+                            rich_markup_mode=MARKUP)
+accounts_app = typer.Typer(no_args_is_help=True, help="Manage customer accounts.",
+                           rich_markup_mode=MARKUP)
+logins_app = typer.Typer(no_args_is_help=True, help="Manage customer API logins.",
+                         rich_markup_mode=MARKUP)
+token_app = typer.Typer(no_args_is_help=True, help="Mint customer API tokens.",
+                        rich_markup_mode=MARKUP)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(customers_app, name="customers")
 app.add_typer(accounts_app, name="accounts")
@@ -36,11 +53,19 @@ app.command("simulate")(simulate.simulate)
 
 console = Console()
 err = Console(stderr=True)
+DEFAULTS = Settings.model_fields
 
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Data directory [env CALLSTATS_DATA_DIR; ./callstats-data]"),
-]
+DataDir = Annotated[Path, typer.Option(
+    "--data-dir", envvar="CALLSTATS_DATA_DIR",
+    help="Data directory: the DuckDB store and the default SQLite metadata")]
+DEFAULT_DATA_DIR: Path = DEFAULTS["data_dir"].default
+Url = Annotated[str | None, typer.Option(
+    envvar="CALLSTATS_URL", show_default=False,
+    help="A running server to act on through its admin API, e.g. http://127.0.0.1:8080 "
+    "(default: act on the data directory's own files)")]
+AdminToken = Annotated[str | None, typer.Option(
+    envvar="CALLSTATS_ADMIN_TOKEN", show_default=False,
+    help="Admin token of the --url server (the CALLSTATS_ADMIN_TOKEN it was started with)")]
 
 
 def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings:
@@ -54,17 +79,25 @@ def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings
 
 
 def fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     return typer.Exit(1)
+
+
+def warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False)
 
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Listen address [env CALLSTATS_HOST]")] = None,
-    port: Annotated[int | None, typer.Option(help="Listen port [env CALLSTATS_PORT]")] = None,
-    data_dir: DataDir = None,
+    host: Annotated[str, typer.Option(envvar="CALLSTATS_HOST", help="Listen address")
+                    ] = DEFAULTS["host"].default,
+    port: Annotated[int, typer.Option(envvar="CALLSTATS_PORT", help="Listen port")
+                    ] = DEFAULTS["port"].default,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
-    """Serve the customer API, the admin API and the PBX stats."""
+    """Serve the customer API, the admin API, the PBX stats and the portal.
+
+    Every other setting is a CALLSTATS_* variable: `callstats settings` lists them."""
     from callstats.http.app import create_app
     from callstats.http.server import server
     from callstats.logs import configure_logging
@@ -75,7 +108,7 @@ def serve(
 
 
 def _ingest(kind: str, files: list[Path], url: str | None, admin_token: str | None,
-            data_dir: Path | None, batch_rows: int | None) -> None:
+            data_dir: Path, batch_rows: int | None) -> None:
     settings = load_settings(data_dir)
     if batch_rows is None:  # a request stays well under CALLSTATS_MAX_BODY; a local
         batch_rows = (50_000 if url else 500_000) if kind == "cdrs" else 1_000  # txn is big
@@ -84,45 +117,48 @@ def _ingest(kind: str, files: list[Path], url: str | None, admin_token: str | No
             raise fail(f"{path}: no such file")
     try:
         if url:
-            token = admin_token or settings.admin_token
-            if not token:
-                raise fail("--admin-token or CALLSTATS_ADMIN_TOKEN is needed with --url")
-            sink, close = ingest_files.http_sink(url, token)
+            sink, close = ingest_files.http_sink(url, admin_token or settings.admin_token)
+            where = f"the server at {url.rstrip('/')}"
         else:
+            where = redact_url(settings.store_url()).removeprefix("duckdb://")
+            if warning := other_server_warning(settings, where):
+                warn(warning)
             sink, close = ingest_files.local_sink(settings)
+    except ServerError as exc:
+        raise fail(str(exc)) from None
     except StoreError as exc:
         raise fail(str(exc)) from None
     try:
-        ingest_files.run(kind, files, sink, batch_rows, console)
+        ingest_files.run(kind, files, sink, batch_rows, console, where)
         if not url and kind == "cdrs":
             console.print("New CDRs are clustered for fast reports by the server's "
                           "housekeeping, or now by `callstats compact`.")
     except ingest_files.IngestFailed as exc:
         raise fail(ingest_files.describe_failure(exc)) from None
-    except Exception as exc:  # unreadable file, server down: one clear line, no traceback
-        raise fail(f"{type(exc).__name__}: {exc}") from None
+    except ingest_files.IngestError as exc:
+        raise fail(str(exc)) from None
     finally:
         close()
 
 
-Files = Annotated[list[Path], typer.Argument(help="NDJSON, CSV or Parquet files, maybe .gz")]
-Url = Annotated[str | None, typer.Option(help="A running server, e.g. http://127.0.0.1:8080")]
-AdminToken = Annotated[str | None, typer.Option(help="Admin token [env CALLSTATS_ADMIN_TOKEN]")]
+Files = Annotated[list[Path], typer.Argument(
+    help="NDJSON, CSV or Parquet files, each maybe gzip-compressed (.gz)", show_default=False)]
 BatchRows = Annotated[int | None, typer.Option(
-    help="Rows per request (default 50,000) or, into --data-dir, per transaction "
-    "(default 500,000)", min=1)]
+    help="Rows per request to --url (default 50,000), or per transaction into the data "
+    "directory (default 500,000)", min=1, show_default=False)]
 
 
 @ingest_app.command("cdrs")
 def ingest_cdrs(files: Files, url: Url = None, admin_token: AdminToken = None,
-                data_dir: DataDir = None, batch_rows: BatchRows = None) -> None:
+                data_dir: DataDir = DEFAULT_DATA_DIR, batch_rows: BatchRows = None) -> None:
     """Load CDR files (SPEC 3.1); already stored ids count as duplicates."""
     _ingest("cdrs", files, url, admin_token, data_dir, batch_rows)
 
 
 @ingest_app.command("active-calls")
 def ingest_active_calls(files: Files, url: Url = None, admin_token: AdminToken = None,
-                        data_dir: DataDir = None, batch_rows: BatchRows = None) -> None:
+                        data_dir: DataDir = DEFAULT_DATA_DIR,
+                        batch_rows: BatchRows = None) -> None:
     """Load active-call snapshots (SPEC 3.2): NDJSON envelopes, or flat CSV/Parquet rows
     carrying node_id and snapshot_timestamp."""
     _ingest("active-calls", files, url, admin_token, data_dir, batch_rows)
@@ -131,17 +167,27 @@ def ingest_active_calls(files: Files, url: Url = None, admin_token: AdminToken =
 # --- metadata management ---------------------------------------------------------------
 
 
-def _metadata(data_dir: Path | None) -> MetadataStore:
+def _backend(url: str | None, admin_token: str | None, data_dir: Path) -> Backend:
+    """The server at --url, else the data directory's metadata (saying so, and warning when
+    a server answering where `callstats serve` listens holds other data)."""
     settings = load_settings(data_dir)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return MetadataStore(settings.metadata_database_url())
-
-
-def _run(action):  # type: ignore[no-untyped-def]
     try:
-        return action()
-    except (Conflict, MissingReference, InvalidValue) as exc:
+        if url:
+            return RemoteBackend(url, admin_token or settings.admin_token)
+        if warning := other_server_warning(settings, describe_local(settings)):
+            warn(warning)
+        return LocalBackend(settings)
+    except ServerError as exc:
         raise fail(str(exc)) from None
+
+
+def _run(backend: Backend, action):  # type: ignore[no-untyped-def]
+    try:
+        return action(backend)
+    except ManageError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        backend.close()
 
 
 def _table(title: str, columns: list[str], rows: list[list[object]]) -> None:
@@ -153,137 +199,163 @@ def _table(title: str, columns: list[str], rows: list[list[object]]) -> None:
     console.print(table)
 
 
+Customer = Annotated[int, typer.Option(help="Owning customer id", show_default=False)]
+CustomerFilter = Annotated[int | None, typer.Option(help="Only this customer's",
+                                                    show_default=False)]
+
+
 @customers_app.command("add")
-def customers_add(name: str, id: Annotated[int | None, typer.Option(help="Explicit id")] = None,
-                  data_dir: DataDir = None) -> None:
+def customers_add(
+    name: str,
+    id: Annotated[int | None, typer.Option(help="Explicit id (default: the next free one)",
+                                           show_default=False)] = None,
+    url: Url = None, admin_token: AdminToken = None, data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
     """Create a customer."""
-    customer = _run(lambda: _metadata(data_dir).create_customer(name, id))
-    console.print(f"customer {customer.id} {customer.name!r} created")
+    backend = _backend(url, admin_token, data_dir)
+    customer = _run(backend, lambda b: b.create_customer(name, id))
+    console.print(f"customer {customer.id} {customer.name!r} created in {backend.where}",
+                  highlight=False, markup=False)
 
 
 @customers_app.command("list")
-def customers_list(data_dir: DataDir = None) -> None:
+def customers_list(url: Url = None, admin_token: AdminToken = None,
+                   data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """List customers."""
-    rows = [[c.id, c.name] for c in _metadata(data_dir).list_customers()]
-    _table("customers", ["id", "name"], rows)
+    backend = _backend(url, admin_token, data_dir)
+    rows = [[c.id, c.name] for c in _run(backend, lambda b: b.list_customers())]
+    _table(f"customers in {escape(backend.where)}", ["id", "name"], rows)
 
 
 @customers_app.command("delete")
-def customers_delete(id: int, data_dir: DataDir = None) -> None:
+def customers_delete(id: int, url: Url = None, admin_token: AdminToken = None,
+                     data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """Delete a customer with its accounts and logins (its CDRs stay)."""
-    if not _metadata(data_dir).delete_customer(id):
-        raise fail(f"customer {id} not found")
-    console.print(f"customer {id} deleted")
+    backend = _backend(url, admin_token, data_dir)
+    if not _run(backend, lambda b: b.delete_customer(id)):
+        raise fail(f"customer {id} not found in {backend.where}")
+    console.print(f"customer {id} deleted from {backend.where}", highlight=False, markup=False)
 
 
 @accounts_app.command("add")
 def accounts_add(
     name: str,
-    customer: Annotated[int, typer.Option(help="Owning customer id")],
-    uuid: Annotated[str | None, typer.Option(help="Account UUID (default: new)")] = None,
-    id: Annotated[int | None, typer.Option(help="Explicit id (the switch's account id)")] = None,
-    data_dir: DataDir = None,
+    customer: Customer,
+    uuid: Annotated[str | None, typer.Option(help="Account UUID (default: a new one)",
+                                             show_default=False)] = None,
+    id: Annotated[int | None, typer.Option(
+        help="Explicit id: the switch's account id (default: the next free one)",
+        show_default=False)] = None,
+    url: Url = None, admin_token: AdminToken = None, data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Create an account; its id is what CDRs carry in customer_acc_id / vendor_acc_id."""
-    account = _run(lambda: _metadata(data_dir).create_account(customer, name, uuid, id))
-    console.print(f"account {account.id} {account.name!r} uuid {account.uuid} created")
+    backend = _backend(url, admin_token, data_dir)
+    account = _run(backend, lambda b: b.create_account(customer, name, uuid, id))
+    console.print(f"account {account.id} {account.name!r} uuid {account.uuid} created in "
+                  f"{backend.where}", highlight=False, markup=False)
 
 
 @accounts_app.command("list")
-def accounts_list(customer: Annotated[int | None, typer.Option()] = None,
-                  data_dir: DataDir = None) -> None:
+def accounts_list(customer: CustomerFilter = None, url: Url = None,
+                  admin_token: AdminToken = None,
+                  data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """List accounts."""
+    backend = _backend(url, admin_token, data_dir)
     rows = [[a.id, a.uuid, a.customer_id, a.name]
-            for a in _metadata(data_dir).list_accounts(customer)]
-    _table("accounts", ["id", "uuid", "customer", "name"], rows)
+            for a in _run(backend, lambda b: b.list_accounts(customer))]
+    _table(f"accounts in {escape(backend.where)}", ["id", "uuid", "customer", "name"], rows)
 
 
 @accounts_app.command("delete")
-def accounts_delete(id: int, data_dir: DataDir = None) -> None:
+def accounts_delete(id: int, url: Url = None, admin_token: AdminToken = None,
+                    data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """Delete an account (its CDRs stay)."""
-    if not _metadata(data_dir).delete_account(id):
-        raise fail(f"account {id} not found")
-    console.print(f"account {id} deleted")
+    backend = _backend(url, admin_token, data_dir)
+    if not _run(backend, lambda b: b.delete_account(id)):
+        raise fail(f"account {id} not found in {backend.where}")
+    console.print(f"account {id} deleted from {backend.where}", highlight=False, markup=False)
 
 
 @logins_app.command("add")
 def logins_add(
     login: str,
-    customer: Annotated[int, typer.Option(help="Customer id")],
+    customer: Annotated[int, typer.Option(help="Customer id", show_default=False)],
     password: Annotated[str | None, typer.Option(
-        help="Password [env CALLSTATS_LOGIN_PASSWORD; prompted when absent]")] = None,
+        envvar="CALLSTATS_LOGIN_PASSWORD", show_default=False,
+        help="Password (default: asked for)")] = None,
     account: Annotated[list[int] | None, typer.Option(
-        help="Limit to this account id (repeatable; default all the customer's)")] = None,
+        help="Limit to this account id (repeatable; default: all the customer's)",
+        show_default=False)] = None,
     allow_ip: Annotated[list[str] | None, typer.Option(
-        help="Allowed client CIDR (repeatable; default any)")] = None,
-    data_dir: DataDir = None,
+        help="Allowed client CIDR (repeatable; default: any)", show_default=False)] = None,
+    url: Url = None, admin_token: AdminToken = None, data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Create a customer API login."""
-    secret = password or os.environ.get("CALLSTATS_LOGIN_PASSWORD") or getpass.getpass(
-        "password: ")
+    secret = password or getpass.getpass("password: ")
     if not secret:
-        raise fail("a password is required")
-    access = _run(lambda: _metadata(data_dir).create_api_access(
-        customer, login, secret, account or [], allow_ip or []))
-    console.print(f"login {access.login!r} (api access {access.id}) created")
+        raise fail("a password is required: type one when asked, or pass --password")
+    backend = _backend(url, admin_token, data_dir)
+    access = _run(backend, lambda b: b.create_api_access(customer, login, secret,
+                                                         account or [], allow_ip or []))
+    console.print(f"login {access.login!r} (api access {access.id}) created in "
+                  f"{backend.where}", highlight=False, markup=False)
 
 
 @logins_app.command("list")
-def logins_list(customer: Annotated[int | None, typer.Option()] = None,
-                data_dir: DataDir = None) -> None:
+def logins_list(customer: CustomerFilter = None, url: Url = None,
+                admin_token: AdminToken = None, data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """List customer API logins (never their passwords)."""
+    backend = _backend(url, admin_token, data_dir)
     rows = [[a.id, a.login, a.customer_id, a.account_ids or "all", a.allowed_ips or "any"]
-            for a in _metadata(data_dir).list_api_accesses(customer)]
-    _table("logins", ["id", "login", "customer", "accounts", "allowed IPs"], rows)
+            for a in _run(backend, lambda b: b.list_api_accesses(customer))]
+    _table(f"logins in {escape(backend.where)}",
+           ["id", "login", "customer", "accounts", "allowed IPs"], rows)
 
 
 @logins_app.command("delete")
-def logins_delete(id: int, data_dir: DataDir = None) -> None:
+def logins_delete(id: int, url: Url = None, admin_token: AdminToken = None,
+                  data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """Delete a login; its tokens stop working at once."""
-    if not _metadata(data_dir).delete_api_access(id):
-        raise fail(f"login {id} not found")
-    console.print(f"login {id} deleted")
+    backend = _backend(url, admin_token, data_dir)
+    if not _run(backend, lambda b: b.delete_api_access(id)):
+        raise fail(f"login {id} not found in {backend.where}")
+    console.print(f"login {id} deleted from {backend.where}", highlight=False, markup=False)
 
 
 @token_app.command("mint")
 def token_mint(
-    login: Annotated[str | None, typer.Option(help="Mint for this login")] = None,
+    login: Annotated[str | None, typer.Option(help="Mint for this login",
+                                              show_default=False)] = None,
     customer: Annotated[int | None, typer.Option(
-        help="Mint a dynamic token (sub 'D') for this customer instead")] = None,
+        help="Mint a dynamic token (sub 'D') for this customer instead",
+        show_default=False)] = None,
     account: Annotated[list[int] | None, typer.Option(
-        help="Dynamic token: limit to account id (repeatable)")] = None,
+        help="Dynamic token: limit to account id (repeatable)", show_default=False)] = None,
     allow_ip: Annotated[list[str] | None, typer.Option(
-        help="Dynamic token: allowed client CIDR (repeatable)")] = None,
-    lifetime: Annotated[int | None, typer.Option(
-        help="Seconds [env CALLSTATS_TOKEN_LIFETIME; 86400]")] = None,
-    data_dir: DataDir = None,
+        help="Dynamic token: allowed client CIDR (repeatable)", show_default=False)] = None,
+    lifetime: Annotated[int, typer.Option(
+        envvar="CALLSTATS_TOKEN_LIFETIME", min=1, help="Seconds the token is valid")
+    ] = DEFAULTS["token_lifetime"].default,
+    url: Url = None, admin_token: AdminToken = None, data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Print a customer API token signed with the server's secret."""
-    settings = load_settings(data_dir)
-    secret = settings.ensure_jwt_secret()
-    seconds = lifetime or settings.token_lifetime
     if (login is None) == (customer is None):
         raise fail("give exactly one of --login or --customer")
-    if login is not None:
-        access = MetadataStore(settings.metadata_database_url()).find_login(login)
-        if access is None:
-            raise fail(f"login {login!r} not found")
-        typer.echo(mint_token(secret, access.id, seconds, time.time()))
-    else:
-        assert customer is not None
-        typer.echo(mint_dynamic_token(secret, customer, seconds, time.time(), account or [],
-                                      allow_ip or []))
+    backend = _backend(url, admin_token, data_dir)
+    token = _run(backend, lambda b: b.mint(login, customer, account or [], allow_ip or [],
+                                           lifetime))
+    typer.echo(token)
 
 
 @app.command()
-def compact(data_dir: DataDir = None) -> None:
+def compact(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """Reorganize the store now: DuckDB clusters new CDRs by account and time, ClickHouse
     merges parts (the server's housekeeping does this over time by itself)."""
     settings = load_settings(data_dir)
     try:
         store = settings.open_store()
     except StoreError as exc:
-        raise fail(str(exc)) from None
+        raise fail(f"cannot open the store: {exc}") from None
     started = time.perf_counter()
     try:
         with console.status("compacting…"):

@@ -1,8 +1,10 @@
-"""Admin API (SPEC 6): customers, accounts, api-accesses, and data ingestion."""
+"""Admin API (SPEC 6): customers, accounts, api-accesses, data ingestion, customer tokens
+and what the instance serves (so the CLI can manage a running server over HTTP)."""
 
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -12,6 +14,8 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from callstats import __version__
+from callstats.auth.tokens import mint_dynamic_token, mint_token
 from callstats.http.errors import ApiError
 from callstats.http.jsonbody import json_response
 from callstats.http.request_body import read_body
@@ -32,6 +36,7 @@ from callstats.ingest.batches import (
 )
 from callstats.ingest.readers import format_for_content_type
 from callstats.metadata.store import Conflict, InvalidValue, MetadataUnavailable, MissingReference
+from callstats.redact import redact_url
 from callstats.stores.base import StoreError, StoreFull
 
 PREFIX = "/api/admin/v1"
@@ -109,9 +114,22 @@ class ApiAccessIn(BaseModel):
     allowed_ips: list[str] = []
 
 
+class TokenIn(BaseModel):
+    """Exactly one of `login` (a token of that login) or `customer_id` (a dynamic token,
+    sub "D", scoped by `account_ids` and `allowed_ips`)."""
+
+    login: str | None = Field(None, min_length=1, max_length=255)
+    customer_id: int | None = None
+    account_ids: list[int] = []
+    allowed_ips: list[str] = []
+    lifetime: int | None = Field(None, ge=1, le=10 * 366 * 86400,
+                                 description="Seconds; default CALLSTATS_TOKEN_LIFETIME")
+
+
 CustomerBody = Annotated[CustomerIn, Depends(json_body(CustomerIn))]
 AccountBody = Annotated[AccountIn, Depends(json_body(AccountIn))]
 ApiAccessBody = Annotated[ApiAccessIn, Depends(json_body(ApiAccessIn))]
+TokenBody = Annotated[TokenIn, Depends(json_body(TokenIn))]
 
 
 def _found(item: object | None) -> object:
@@ -196,6 +214,44 @@ async def show_api_access(id: int, s: ServicesDep) -> Response:
 @router.delete("/api-accesses/{id}", status_code=204, responses=ONE)
 async def delete_api_access(id: int, s: ServicesDep) -> Response:
     return _deleted(await run_in_threadpool(s.metadata.delete_api_access, id))
+
+
+@router.post("/tokens", status_code=201, openapi_extra=body_doc(TokenIn),
+             responses=documented(ADMIN_OFF, NOT_FOUND, RequestValidationError,
+                                  MissingReference, InvalidValue, BodyTooLarge))
+async def create_token(body: TokenBody, s: ServicesDep) -> Response:
+    """A customer API token signed with this server's secret: `{"token", "expires_at"}`
+    (unix seconds)."""
+    if (body.login is None) == (body.customer_id is None):
+        raise InvalidValue("give exactly one of login or customer_id")
+    lifetime = body.lifetime or s.settings.token_lifetime
+    now = time.time()
+    secret = s.settings.ensure_jwt_secret()
+    if body.login is not None:
+        access = await run_in_threadpool(s.metadata.find_login, body.login)
+        if access is None:
+            raise ApiError(404, {"error": f"login {body.login!r} not found"})
+        token = mint_token(secret, access.id, lifetime, now)
+    else:
+        assert body.customer_id is not None
+        if await run_in_threadpool(s.metadata.get_customer, body.customer_id) is None:
+            raise MissingReference(f"customer {body.customer_id} not found")
+        token = mint_dynamic_token(secret, body.customer_id, lifetime, now, body.account_ids,
+                                   body.allowed_ips)
+    return json_response({"token": token, "expires_at": int(now) + lifetime}, 201)
+
+
+@router.get("/instance")
+async def instance(s: ServicesDep) -> Response:
+    """What this server holds: its version, data directory, CDR store and metadata
+    database (passwords hidden), so a client can tell whether it manages the same data."""
+    settings = s.settings
+    return json_response({
+        "version": __version__,
+        "data_dir": str(settings.data_dir.resolve()),
+        "store": redact_url(settings.store_url()),
+        "metadata": redact_url(settings.metadata_database_url()),
+    })
 
 
 # --- ingestion -------------------------------------------------------------------------

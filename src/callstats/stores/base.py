@@ -141,7 +141,9 @@ def open_store(url: str, *, retention_days: int | None = None, cluster: str = ""
     if scheme == "duckdb":
         from callstats.stores.duckdb_store import DuckDBStore
 
-        return DuckDBStore(url.removeprefix("duckdb://"), query_timeout=query_timeout)
+        path = url.removeprefix("duckdb://")  # duckdb:///abs/file; also duckdb:////abs/file
+        return DuckDBStore("/" + path.lstrip("/") if path.startswith("/") else path,
+                           query_timeout=query_timeout)
     if scheme in ("chdb", "clickhouse", "clickhouses"):
         from callstats.stores.clickhouse_store import ClickHouseStore
 

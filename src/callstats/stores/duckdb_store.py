@@ -6,6 +6,8 @@ serialized by a lock so the id de-duplication of concurrent batches cannot race.
 
 from __future__ import annotations
 
+import re
+
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -175,6 +177,16 @@ def upgrade(con: duckdb.DuckDBPyConnection,
 CDR_STORED = [c.name for c in CDR_COLUMNS] + [lower_shadow(c.name) for c in shadowed(CDR_COLUMNS)]
 
 
+def _open_failure(path: Path, message: str) -> str:
+    """Why a DuckDB file would not open, in words: most often another process holds it."""
+    if "lock" in message.lower():
+        pid = re.search(r"PID (\d+)", message)
+        holder = f"process {pid.group(1)}" if pid else "another process"
+        return (f"{path} is in use by {holder}, most likely a running `callstats serve`: "
+                "send data to that server with --url (and its admin token), or stop it first")
+    return f"cannot open {path}: {message}"
+
+
 class DuckDBStore(SqlReports):
     dialect = DUCKDB
 
@@ -186,10 +198,7 @@ class DuckDBStore(SqlReports):
         try:
             self._db = duckdb.connect(str(self.path))
         except duckdb.IOException as exc:
-            raise StoreError(
-                f"cannot open {self.path}: {exc}. If a callstats server holds this data "
-                "directory, send data to it with --url instead."
-            ) from None
+            raise StoreError(_open_failure(self.path, str(exc))) from None
         self._write_lock = threading.Lock()
         self._compact_lock = threading.Lock()
         self._clustered_max: int | None = None
