@@ -37,10 +37,10 @@ LIVE_INTERVAL = 10.0
 
 
 def demo(
-    host: Annotated[str | None, typer.Option(
-        help="Listen address [env CALLSTATS_HOST; 127.0.0.1]", show_default=False)] = None,
-    port: Annotated[int | None, typer.Option(
-        help="Listen port [env CALLSTATS_PORT; 8080]", show_default=False)] = None,
+    host: Annotated[str, typer.Option(envvar="CALLSTATS_HOST", help="Listen address")
+                    ] = Settings.model_fields["host"].default,
+    port: Annotated[int, typer.Option(envvar="CALLSTATS_PORT", help="Listen port")
+                    ] = Settings.model_fields["port"].default,
     days: Annotated[int, typer.Option(help="Days of history to generate", min=0, max=400)] = 30,
     seed: Annotated[int, typer.Option(help="Traffic seed: same seed, same calls", min=0)] = 7,
     password: Annotated[str, typer.Option(
@@ -48,14 +48,14 @@ def demo(
         show_default=False)] = "",
 ) -> None:
     """Serve a throwaway callstats with a demo customer and login, a month of realistic
-    history and live simulated traffic. Data lives in a temporary directory removed on
-    exit (Ctrl-C)."""
+    history and live simulated traffic.
+
+    Data lives in a temporary directory removed on exit (Ctrl-C)."""
     console = Console()
-    env = Settings()
     with tempfile.TemporaryDirectory(prefix="callstats-demo-") as tmp:
         settings = Settings(
-            data_dir=Path(tmp), store="", metadata_url="", host=host or env.host,
-            port=port or env.port, admin_token=secrets.token_urlsafe(24),
+            data_dir=Path(tmp), store="", metadata_url="", host=host, port=port,
+            admin_token=secrets.token_urlsafe(24),
             jwt_secret=secrets.token_hex(32),
         )
         services = Services.open(settings)

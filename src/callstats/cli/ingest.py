@@ -24,6 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from callstats.cli.remote import AdminClient, ServerError
 from callstats.ingest.batches import (
     BatchRejected,
     BodyTooLarge,
@@ -31,7 +32,6 @@ from callstats.ingest.batches import (
     parse_cdrs,
     parse_snapshots,
 )
-from callstats.cli.remote import AdminClient, ServerError
 from callstats.ingest.files import Batch, UnsupportedFile, iter_batches, iter_snapshot_batches
 from callstats.ingest.readers import Format
 from callstats.metadata.store import MetadataStore

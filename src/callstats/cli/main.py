@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -333,9 +332,10 @@ def token_mint(
         help="Dynamic token: limit to account id (repeatable)", show_default=False)] = None,
     allow_ip: Annotated[list[str] | None, typer.Option(
         help="Dynamic token: allowed client CIDR (repeatable)", show_default=False)] = None,
-    lifetime: Annotated[int, typer.Option(
-        envvar="CALLSTATS_TOKEN_LIFETIME", min=1, help="Seconds the token is valid")
-    ] = DEFAULTS["token_lifetime"].default,
+    lifetime: Annotated[int | None, typer.Option(
+        min=1, help="Seconds the token is valid",
+        show_default=f"CALLSTATS_TOKEN_LIFETIME of the server or data directory, "
+        f"{DEFAULTS['token_lifetime'].default} when unset")] = None,
     url: Url = None, admin_token: AdminToken = None, data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Print a customer API token signed with the server's secret."""
@@ -349,8 +349,10 @@ def token_mint(
 
 @app.command()
 def compact(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
-    """Reorganize the store now: DuckDB clusters new CDRs by account and time, ClickHouse
-    merges parts (the server's housekeeping does this over time by itself)."""
+    """Reorganize the store now, for fast reports over newly loaded CDRs.
+
+    DuckDB clusters new CDRs by account and time, ClickHouse merges parts; the server's
+    housekeeping does this over time by itself."""
     settings = load_settings(data_dir)
     try:
         store = settings.open_store()

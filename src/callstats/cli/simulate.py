@@ -71,6 +71,7 @@ def simulate(
 ) -> None:
     """Feed a running server with realistic live traffic: CDRs of ended calls and each
     switch node's active calls, posted every simulated minute through the admin API.
+
     Creates the simulated customers and accounts first when the server lacks them."""
     console = Console()
     if not admin_token:

@@ -7,7 +7,6 @@ serialized by a lock so the id de-duplication of concurrent batches cannot race.
 from __future__ import annotations
 
 import re
-
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
