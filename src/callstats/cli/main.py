@@ -190,7 +190,8 @@ def _run(backend: Backend, action):  # type: ignore[no-untyped-def]
 
 
 def _table(title: str, columns: list[str], rows: list[list[object]]) -> None:
-    table = Table(title=title)
+    console.print(title, soft_wrap=True, highlight=False, markup=False)  # a path, unwrapped
+    table = Table()
     for column in columns:
         table.add_column(column)
     for row in rows:
@@ -223,7 +224,7 @@ def customers_list(url: Url = None, admin_token: AdminToken = None,
     """List customers."""
     backend = _backend(url, admin_token, data_dir)
     rows = [[c.id, c.name] for c in _run(backend, lambda b: b.list_customers())]
-    _table(f"customers in {escape(backend.where)}", ["id", "name"], rows)
+    _table(f"customers in {backend.where}", ["id", "name"], rows)
 
 
 @customers_app.command("delete")
@@ -262,7 +263,7 @@ def accounts_list(customer: CustomerFilter = None, url: Url = None,
     backend = _backend(url, admin_token, data_dir)
     rows = [[a.id, a.uuid, a.customer_id, a.name]
             for a in _run(backend, lambda b: b.list_accounts(customer))]
-    _table(f"accounts in {escape(backend.where)}", ["id", "uuid", "customer", "name"], rows)
+    _table(f"accounts in {backend.where}", ["id", "uuid", "customer", "name"], rows)
 
 
 @accounts_app.command("delete")
@@ -307,7 +308,7 @@ def logins_list(customer: CustomerFilter = None, url: Url = None,
     backend = _backend(url, admin_token, data_dir)
     rows = [[a.id, a.login, a.customer_id, a.account_ids or "all", a.allowed_ips or "any"]
             for a in _run(backend, lambda b: b.list_api_accesses(customer))]
-    _table(f"logins in {escape(backend.where)}",
+    _table(f"logins in {backend.where}",
            ["id", "login", "customer", "accounts", "allowed IPs"], rows)
 
 

@@ -19,7 +19,7 @@ class ServerError(Exception):
 
 
 class AdminClient:
-    def __init__(self, url: str, admin_token: str, wait: float = DEFAULT_WAIT,
+    def __init__(self, url: str, admin_token: str, wait: float | None = None,
                  timeout: float = 300):
         if not url.startswith(("http://", "https://")):
             raise ServerError(f"--url {url!r} is not a server address: give it as "
@@ -29,7 +29,7 @@ class AdminClient:
                               "--admin-token or set CALLSTATS_ADMIN_TOKEN to the token the "
                               "server was started with")
         self.url = url.rstrip("/")
-        self._wait = wait
+        self._wait = DEFAULT_WAIT if wait is None else wait
         self._client = httpx.Client(base_url=self.url, timeout=timeout,
                                     headers={"Authorization": f"Bearer {admin_token}"})
         self._checked = False
