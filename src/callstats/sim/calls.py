@@ -53,7 +53,7 @@ class Kind(IntEnum):
 
 
 INBOUND_KINDS = {Kind.DIRECT: 0.55, Kind.QUEUE: 0.25, Kind.VOICEMAIL: 0.10, Kind.DIVERTED: 0.10}
-ATTEMPTS = {1: 0.86, 2: 0.10, 3: 0.04}  # routing attempts of an outbound call
+ATTEMPTS = {1: 0.92, 2: 0.06, 3: 0.02}  # routing attempts of an outbound call
 
 # Columns beyond the CDR: when the call ends, and what live snapshots need.
 SIM_COLUMNS = ("sim_call_start", "sim_call_end", "sim_node_id", "sim_flow", "sim_rate_prefix",

@@ -69,24 +69,27 @@ OUTCOMES: dict[Leg, Outcome] = {
 
 # Why an unanswered call ended, outbound to the PSTN ...
 UNANSWERED_OUTBOUND: dict[Leg, float] = {
-    Leg.CALLER_CANCELLED: 0.26,
-    Leg.BUSY: 0.20,
-    Leg.UNAVAILABLE: 0.12,
-    Leg.RING_TIMEOUT: 0.08,
-    Leg.DECLINED: 0.08,
-    Leg.NOT_FOUND: 0.08,
-    Leg.NO_ROUTE: 0.07,
-    Leg.BAD_GATEWAY: 0.04,
-    Leg.VENDOR_UNAVAILABLE: 0.03,
+    Leg.CALLER_CANCELLED: 0.30,
+    Leg.BUSY: 0.22,
+    Leg.UNAVAILABLE: 0.15,
+    Leg.RING_TIMEOUT: 0.11,
+    Leg.DECLINED: 0.09,
+    Leg.UNWANTED: 0.03,
     Leg.BUSY_EVERYWHERE: 0.02,
-    Leg.UNWANTED: 0.02,
+    # Network failures: with the others, NER (ITU-T E.411) lands near 95%.
+    Leg.NOT_FOUND: 0.03,
+    Leg.NO_ROUTE: 0.02,
+    Leg.BAD_GATEWAY: 0.015,
+    Leg.VENDOR_UNAVAILABLE: 0.015,
 }
 # ... and inbound to a PBX extension.
 UNANSWERED_INBOUND: dict[Leg, float] = {
-    Leg.CALLER_CANCELLED: 0.35,
-    Leg.UNAVAILABLE: 0.30,
-    Leg.BUSY: 0.25,
-    Leg.DECLINED: 0.10,
+    Leg.CALLER_CANCELLED: 0.34,
+    Leg.UNAVAILABLE: 0.28,
+    Leg.BUSY: 0.24,
+    Leg.DECLINED: 0.09,
+    Leg.NOT_FOUND: 0.03,  # a number the PBX no longer routes
+    Leg.VENDOR_UNAVAILABLE: 0.02,  # the PBX unreachable: 503
 }
 # Why an attempt failed over to the next vendor.
 FAILOVER: dict[Leg, float] = {
