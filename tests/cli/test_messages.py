@@ -188,3 +188,11 @@ def test_a_wait_for_a_starting_server_is_bounded(monkeypatch: pytest.MonkeyPatch
     code, _, err = run("logins", "list", "--url", "http://127.0.0.1:1", "--admin-token", "x")
     assert code == 1 and "cannot reach the server" in err
     assert 0.9 < time.monotonic() - started < 10
+
+
+def test_simulate_against_no_server_says_so(data_dir: Path) -> None:
+    code, out, err = run("simulate", "--url", "http://127.0.0.1:1", "--admin-token", "x",
+                         "--duration", "1")
+    message = one_line(out + err)
+    assert code == 1 and "cannot reach the server at http://127.0.0.1:1" in message
+    assert "Traceback" not in message and "ConnectError" not in message

@@ -247,8 +247,10 @@ def _next_batch(path: Path, batches: Iterator[Batch], stored: Stored) -> Batch |
 
 def _summary(kind: str, totals: Totals, seconds: float, console: Console,
              where: str) -> None:
-    table = Table(title=f"ingest {kind}" + (f" into {where}" if where else ""),
-                  show_header=False)
+    if where:  # a path: one line, never wrapped inside a table title
+        console.print(f"ingest {kind} into {where}", soft_wrap=True, highlight=False,
+                      markup=False)
+    table = Table(title=None if where else f"ingest {kind}", show_header=False)
     rows = totals.received if kind == "cdrs" else totals.calls
     items = [("files", totals.files), ("batches", totals.batches)]
     if kind == "cdrs":

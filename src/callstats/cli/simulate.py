@@ -6,6 +6,7 @@ import asyncio
 import time
 from typing import Annotated
 
+import httpx
 import typer
 from rich.console import Console
 from rich.live import Live
@@ -89,8 +90,10 @@ def simulate(
     except FeedRefused as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
-    except OSError as exc:
-        console.print(f"[red]error:[/red] cannot reach {url}: {exc}")
+    except (OSError, httpx.TransportError):
+        console.print(f"[red]error:[/red] cannot reach the server at {url}: start it with "
+                      "`callstats serve`, or give its address with --url or CALLSTATS_URL",
+                      highlight=False)
         raise typer.Exit(1) from None
     console.print(f"sent {stats.cdrs_sent} CDRs ({stats.cdrs_inserted} new) and "
                   f"{stats.ticks} snapshot rounds ({stats.snapshot_calls} active-call rows)"

@@ -19,6 +19,17 @@ NDJSON = {"content-type": "application/x-ndjson"}
 MAX_BATCH = 5000  # CDRs per request, well under the default body limit
 
 
+def error_message(response: httpx.Response) -> str:
+    """The server's `{"error": …}` text, else the start of its body."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return str(body["error"])
+    return response.text[:300]
+
+
 class FeedRefused(Exception):
     """The server refused in a way retrying cannot fix: wrong token, admin API off, or a
     batch it calls invalid."""
@@ -42,8 +53,8 @@ def _check(response: httpx.Response) -> httpx.Response:
         raise FeedRefused(f"{response.request.url.path} not found: is the admin API enabled "
                           "(CALLSTATS_ADMIN_TOKEN set on the server)?")
     if response.status_code >= 400:
-        raise FeedRefused(f"{response.request.url.path} answered {response.status_code}: "
-                          f"{response.text[:500]}")
+        raise FeedRefused(f"the server refused {response.request.url.path} "
+                          f"(HTTP {response.status_code}): {error_message(response)}")
     return response
 
 
