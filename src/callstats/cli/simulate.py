@@ -51,10 +51,10 @@ def default_start(now: float, speed: float, duration: float) -> float:
 
 def simulate(
     url: Annotated[str, typer.Option(
-        help="The running server [env CALLSTATS_URL]", envvar="CALLSTATS_URL")
+        help="The running server", envvar="CALLSTATS_URL")
     ] = "http://127.0.0.1:8080",
     admin_token: Annotated[str, typer.Option(
-        help="Admin token of that server [env CALLSTATS_ADMIN_TOKEN]",
+        help="Admin token of that server",
         envvar="CALLSTATS_ADMIN_TOKEN", show_default=False)] = "",
     seed: Annotated[int, typer.Option(help="Traffic seed: same seed, same calls", min=0)] = 1,
     speed: Annotated[float, typer.Option(
