@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -29,7 +29,7 @@ from callstats.stores.base import StoreError
 
 # Markdown help: single line breaks in docstrings and help strings reflow (rich mode keeps
 # them, so lines wrapped in the source would wrap mid-sentence on screen).
-MARKUP = "markdown"
+MARKUP: Literal["markdown"] = "markdown"
 app = typer.Typer(no_args_is_help=True, help="Call statistics for VoIP customers.",
                   pretty_exceptions_enable=False, rich_markup_mode=MARKUP)
 ingest_app = typer.Typer(no_args_is_help=True, help="Load CDRs or active-call snapshots.",
