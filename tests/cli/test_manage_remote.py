@@ -107,6 +107,30 @@ def test_the_instance_endpoint_names_what_the_server_holds(served: tuple[str, Se
     assert httpx.get(url + "/api/admin/v1/instance").status_code == 401
 
 
+def test_the_token_endpoint_refuses_what_it_cannot_mint(served: tuple[str, Services]) -> None:
+    import httpx
+
+    url, services = served
+    services.metadata.create_customer("Acme", 40)
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    for body, status, error in [
+        ({"login": "x", "customer_id": 40}, 422, "give exactly one of login or customer_id"),
+        ({}, 422, "give exactly one of login or customer_id"),
+        ({"customer_id": 40, "lifetime": 0}, 422, "invalid value lifetime"),
+        ({"login": "nobody"}, 404, "login 'nobody' not found"),
+        ({"customer_id": 41}, 422, "customer 41 not found"),
+    ]:
+        answer = httpx.post(url + "/api/admin/v1/tokens", json=body, headers=admin)
+        assert (answer.status_code, answer.json()["error"][:len(error)]) == (status, error)
+    answer = httpx.post(url + "/api/admin/v1/tokens", json={"customer_id": 40,
+                                                            "lifetime": 60}, headers=admin)
+    assert answer.status_code == 201
+    claims = jwt.decode(answer.json()["token"], SECRET, algorithms=["HS256"],
+                        audience="customer-v1")
+    assert claims["exp"] == answer.json()["expires_at"] and claims["cfg"]["customer_id"] == 40
+    assert httpx.post(url + "/api/admin/v1/tokens", json={"customer_id": 40}).status_code == 401
+
+
 def test_redacted_urls_hide_only_the_password() -> None:
     assert redact_url("postgresql://app:s3cret@db.example:5432/callstats") == \
         "postgresql://app:***@db.example:5432/callstats"
