@@ -268,7 +268,7 @@ def _summary(kind: str, totals: Totals, seconds: float, console: Console,
 def describe_failure(exc: IngestFailed) -> str:
     first_row = exc.batch.first_row if exc.batch is not None else 1
     if exc.batch is None:
-        what = f"{exc.path}: the file cannot be read as a whole"
+        what = f"{exc.path}: the file cannot be read"
     else:
         number = exc.stored.batches + 1
         what = f"{exc.path}: batch {number} (from row {first_row:,}) rejected"

@@ -136,6 +136,8 @@ def _ingest(kind: str, files: list[Path], url: str | None, admin_token: str | No
         raise fail(ingest_files.describe_failure(exc)) from None
     except ingest_files.IngestError as exc:
         raise fail(str(exc)) from None
+    except Exception as exc:  # anything else: one line, no traceback, no class name
+        raise fail(f"ingest stopped: {exc}") from None
     finally:
         close()
 
