@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -68,7 +69,13 @@ AdminToken = Annotated[str | None, typer.Option(
 
 
 def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise fail("invalid settings: " + "; ".join(
+            f"CALLSTATS_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+            for e in exc.errors()) + ". Fix the variables (`callstats settings` explains "
+            "each) and run the command again") from None
     if data_dir is not None:
         settings.data_dir = data_dir
     for name, value in overrides.items():
@@ -101,9 +108,19 @@ def serve(
     from callstats.http.server import server
     from callstats.logs import configure_logging
 
+    from callstats.http.services import Services
+    from callstats.metadata.store import MetadataUnavailable
+
     settings = load_settings(data_dir, host=host, port=port)
     configure_logging(settings.log_level)
-    server(create_app(settings), settings).run()
+    try:  # opened before serving, so a held store or an unreachable database is one line
+        services = Services.open(settings)
+    except (StoreError, MetadataUnavailable) as exc:
+        raise fail(f"cannot serve: {exc}") from None
+    try:
+        server(create_app(services=services), settings).run()
+    finally:
+        services.close()
 
 
 def _ingest(kind: str, files: list[Path], url: str | None, admin_token: str | None,
@@ -374,7 +391,7 @@ def compact(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
 @app.command("settings")
 def show_settings() -> None:
     """Every CALLSTATS_* variable with its current value and meaning (secrets hidden)."""
-    settings = Settings()
+    settings = load_settings()
     table = Table(title="settings")
     for column in ("variable", "value", "meaning"):
         table.add_column(column)
