@@ -196,3 +196,29 @@ def test_simulate_against_no_server_says_so(data_dir: Path) -> None:
     message = one_line(out + err)
     assert code == 1 and "cannot reach the server at http://127.0.0.1:1" in message
     assert "Traceback" not in message and "ConnectError" not in message
+
+
+def test_serve_on_a_held_data_dir_says_so_in_one_line(data_dir: Path) -> None:
+    data_dir.mkdir()
+    path = data_dir / "cdr.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; "
+                               f"c = duckdb.connect({str(path)!r}); print('held', flush=True); "
+                               "time.sleep(60)"], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        code, out, err = run("serve", "--port", "1")
+    finally:
+        holder.kill()
+        holder.wait()
+    message = one_line(err)
+    assert code == 1 and message.startswith(f"error: cannot serve: {path.resolve()} is in use")
+    assert "Traceback" not in message and "StoreError" not in message
+
+
+def test_invalid_settings_are_named_plainly(data_dir: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLSTATS_PORTAL_ACCENT", "red")
+    code, out, err = run("customers", "list")
+    message = one_line(err)
+    assert code == 1 and message.startswith("error: invalid settings: CALLSTATS_PORTAL_ACCENT")
+    assert "ValidationError" not in message and "pydantic" not in message
