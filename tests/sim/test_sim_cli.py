@@ -69,6 +69,7 @@ def test_banner_tells_how_to_sign_in(tmp_path: Path) -> None:
     text = "\n".join(demo.banner(settings, setup))
     assert "http://127.0.0.1:9000/docs" in text and "adm" in text
     assert "/api/rest/customer/v1/auth" in text
+    assert "export CALLSTATS_URL=http://127.0.0.1:9000 CALLSTATS_ADMIN_TOKEN=adm" in text
     assert """-d '{"auth":{"login":"demo","password":"pw'"'"'x"}}'""" in text
 
 

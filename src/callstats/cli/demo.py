@@ -116,6 +116,8 @@ def banner(settings: Settings, setup: DemoSetup) -> list[str]:
         f"customer:       {customer.name} (id {customer.id})",
         *(f"account-id:     {a.uuid}  ({a.name})" for a in customer.accounts),
         f"admin token:    {settings.admin_token}",
+        "manage it from another shell (customers, accounts, logins, token mint, ingest):",
+        f"  export CALLSTATS_URL={url} CALLSTATS_ADMIN_TOKEN={settings.admin_token}",
         "sign in to the API (the response holds the JWT):",
         f"  curl -s -X POST {url}/api/rest/customer/v1/auth"
         f" -H 'Content-Type: application/json' -d {shlex.quote(auth)}",

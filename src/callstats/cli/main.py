@@ -106,9 +106,8 @@ def serve(
     Every other setting is a CALLSTATS_* variable: `callstats settings` lists them."""
     from callstats.http.app import create_app
     from callstats.http.server import server
-    from callstats.logs import configure_logging
-
     from callstats.http.services import Services
+    from callstats.logs import configure_logging
     from callstats.metadata.store import MetadataUnavailable
 
     settings = load_settings(data_dir, host=host, port=port)
