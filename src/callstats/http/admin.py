@@ -38,7 +38,8 @@ PREFIX = "/api/admin/v1"
 
 
 def services(request: Request) -> Services:
-    return request.app.state.services
+    found: Services = request.app.state.services
+    return found
 
 
 def require_admin(request: Request) -> None:
@@ -64,6 +65,7 @@ INGESTED = documented(ADMIN_OFF, UNSUPPORTED_TYPE, BodyTooLarge, BatchRejected, 
 ServicesDep = Annotated[Services, Depends(services)]
 MAX_JSON_BODY = 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
+Found = TypeVar("Found")
 
 
 def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
@@ -114,7 +116,7 @@ AccountBody = Annotated[AccountIn, Depends(json_body(AccountIn))]
 ApiAccessBody = Annotated[ApiAccessIn, Depends(json_body(ApiAccessIn))]
 
 
-def _found(item: object | None) -> object:
+def _found(item: Found | None) -> Found:
     if item is None:
         raise ApiError(404, {"error": "not found"})
     return item
