@@ -14,8 +14,8 @@ from pathlib import Path
 
 Blocks = Mapping[str, str]
 
-_BLOCK = re.compile(r"(<!-- generated:(?P<name>[a-z0-9-]+) -->\n)(?P<body>.*?)(<!-- end:(?P=name) -->)",
-                    re.S)
+_BLOCK = re.compile(
+    r"(<!-- generated:(?P<name>[a-z0-9-]+) -->\n)(?P<body>.*?)(<!-- end:(?P=name) -->)", re.S)
 
 
 class MissingBlock(Exception):
