@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.requests import ClientDisconnect
 
+from callstats.docgen.data_format import COLUMN_DOCS
 from callstats.docgen.shapes import cell, code, shape
 from callstats.http import customer_api
 from callstats.http.app import create_app
@@ -146,6 +147,9 @@ def params_table(op: Operation, report: Report | None, resource: Resource | None
             continue  # one row per attribute, in the filter table
         spellings = [code(name)]
         extra = ""
+        schema = p.get("schema", {})
+        if resource is not None and name == "sort":  # the attributes' table says which
+            schema = {"type": "string"}
         param = declared.get(name)
         if param is not None:
             spellings += [code(a) for a in param.aliases]
@@ -153,7 +157,7 @@ def params_table(op: Operation, report: Report | None, resource: Resource | None
                 extra = " (repeatable)"
         rows.append(f"| {' or '.join(spellings)} | {p['in']} | "
                     f"{'yes' if p.get('required') else 'no'} | "
-                    f"{cell(_param_type(p.get('schema', {})))} | "
+                    f"{cell(_param_type(schema))} | "
                     f"{cell(p.get('description', ''))}{extra} |")
     return "\n".join(rows) if len(rows) > 2 else ""
 
@@ -169,24 +173,27 @@ def filter_table(op: Operation, resource: Resource) -> str:
             attribute = next(a for a in resource.filterable if key.startswith(a + "_")
                              and key[len(a) + 1:] in resource.filterable[a].type.ops)
             ops.setdefault(attribute, []).append(key[len(attribute) + 1:])
-    rows = ["| attribute | type | `filter[<attribute>_<op>]` operators | sort |",
-            "|---|---|---|---|"]
+    rows = ["| attribute | type | `filter[<attribute>_<op>]` operators | sort | meaning |",
+            "|---|---|---|---|---|"]
     for attribute in resource.attributes:
         if attribute.name not in ops and attribute.name not in resource.sortable:
             continue
         sort = "yes" if attribute.name in resource.sortable else ""
         shown = "" if attribute.shown else " (filter only)"
+        meaning = COLUMN_DOCS.get(attribute.name, "") if attribute.stored == attribute.name else ""
         rows.append(f"| `{attribute.name}`{shown} | {attribute.type.name} | "
-                    f"{' '.join(code(o) for o in ops.get(attribute.name, []))} | {sort} |")
+                    f"{' '.join(code(o) for o in ops.get(attribute.name, []))} | {sort} | "
+                    f"{cell(meaning)} |")
     return "\n".join(rows)
 
 
-def _body_shape(content: Mapping[str, Any], fallback: object = None) -> list[tuple[str, str]]:
+def _body_shape(content: Mapping[str, Any], fallback: object = None,
+                width: int = 88) -> list[tuple[str, str]]:
     """(media types, shape) per distinct schema of a request or response body."""
     by_shape: dict[str, list[str]] = {}
     for media, spec in content.items():
         schema = spec.get("schema") or fallback
-        by_shape.setdefault(shape(schema, indent=0), []).append(media)
+        by_shape.setdefault(shape(schema, indent=0, width=width), []).append(media)
     return [(", ".join(code(m) for m in media), text) for text, media in by_shape.items()]
 
 
@@ -228,8 +235,8 @@ def responses(method: str, path: str, op: Operation) -> list[str]:
                 if "\n" in text or len(text) > 60:
                     bodies += ["", f"{status} {media}:", "", "```", text, "```"]
         else:
-            shapes = _body_shape(content)
-            body = "; ".join(code(" ".join(text.split())) for _, text in shapes) or "empty"
+            shapes = _body_shape(content, width=10**9)
+            body = "; ".join(code(text) for _, text in shapes) or "empty"
             rows.append(f"| {status} | {meaning} | {cell(body)} |")
     return rows + bodies
 
@@ -315,7 +322,7 @@ def other_routes_block(app: FastAPI, document: Mapping[str, Any]) -> str:
 
 def errors_block() -> str:
     rows = ["| status | when | body |", "|---|---|---|"]
-    for error, kind in ERRORS.items():
+    for error, kind in sorted(ERRORS.items(), key=lambda item: item[1].status):
         body = kind.body(ERROR_SAMPLES[error])
         rows.append(f"| {kind.status} | {cell(kind.description)} | "
                     f"{cell(code(_json(body)))} |")
