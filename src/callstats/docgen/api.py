@@ -48,11 +48,12 @@ SERVER_STATUSES = {str(o.status) for o in EVERY_OPERATION}
 
 def _fields(cls: type, hidden: tuple[str, ...] = ()) -> dict[str, object]:
     """The JSON schema of a dataclass's public fields (the admin API's objects)."""
-    types = {int: {"type": "integer"}, str: {"type": "string"},
-             "int": {"type": "integer"}, "str": {"type": "string"},
-             "list[int]": {"type": "array", "items": {"type": "integer"}},
-             "list[str]": {"type": "array", "items": {"type": "string"}}}
-    props = {f.name: types[f.type] for f in dataclasses.fields(cls)  # type: ignore[index]
+    types: dict[object, object] = {
+        int: {"type": "integer"}, str: {"type": "string"},
+        "int": {"type": "integer"}, "str": {"type": "string"},
+        "list[int]": {"type": "array", "items": {"type": "integer"}},
+        "list[str]": {"type": "array", "items": {"type": "string"}}}
+    props = {f.name: types[f.type] for f in dataclasses.fields(cls)
              if f.name not in hidden}
     return {"type": "object", "properties": props, "required": list(props)}
 
@@ -170,9 +171,9 @@ def filter_table(op: Operation, resource: Resource) -> str:
         name = p["name"]
         if name.startswith("filter[") and name.endswith("]"):
             key = name[len("filter["):-1]
-            attribute = next(a for a in resource.filterable if key.startswith(a + "_")
-                             and key[len(a) + 1:] in resource.filterable[a].type.ops)
-            ops.setdefault(attribute, []).append(key[len(attribute) + 1:])
+            named = next(a for a in resource.filterable if key.startswith(a + "_")
+                         and key[len(a) + 1:] in resource.filterable[a].type.ops)
+            ops.setdefault(named, []).append(key[len(named) + 1:])
     rows = ["| attribute | type | `filter[<attribute>_<op>]` operators | sort | meaning |",
             "|---|---|---|---|---|"]
     for attribute in resource.attributes:

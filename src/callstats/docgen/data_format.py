@@ -5,7 +5,7 @@ readers know, the ingestion limits and answers. A column added without its line 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from callstats.columns import ACTIVE_CALL_KEYS, CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.docgen.shapes import cell, code
@@ -164,7 +164,7 @@ def checks(column: Column) -> str:
     return "; ".join(notes)
 
 
-def column_rows(columns: Sequence[Column], shown: dict[str, Iterable[str]],
+def column_rows(columns: Sequence[Column], shown: Mapping[str, Iterable[str]],
                 docs: dict[str, str] | None = None) -> str:
     """A table of `columns`: name, type, missing value, checks, where it is shown, meaning.
     KeyError for a column without a line in COLUMN_DOCS (or `docs`)."""
@@ -241,8 +241,9 @@ def limits_block() -> str:
 def answers_block() -> str:
     """The statuses and bodies of the two ingestion routes, from the app's OpenAPI."""
     from callstats.docgen import api
+    from callstats.http.app import create_app
 
-    document = api.create_app().openapi()
+    document = create_app().openapi()
     parts = []
     for path in ("/api/admin/v1/cdrs", "/api/admin/v1/active-calls"):
         op = document["paths"][path]["post"]
