@@ -34,7 +34,7 @@ def block(doc: str, name: str) -> str:
 def test_generated_blocks_are_what_the_code_declares(doc: str) -> None:
     text = (DOCS / doc).read_text()
     assert fill(text, documents()[doc]()) == text, (
-        f"docs/{doc} is out of date: run `python -m callstats.docgen`")
+        f"docs/{doc} is out of date: run `make docs`")
 
 
 def _first_cells(table: str) -> list[str]:

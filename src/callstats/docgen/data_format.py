@@ -55,7 +55,7 @@ COLUMN_DOCS: dict[str, str] = {
     "answered_elsewhere": "The call was answered by another extension (PBX `answered "
                           "elsewhere`)",
     "pdd": "Post-dial delay, seconds (the quality reports' PDD)",
-    "success": "Whether the switch counts the call as successful (shown in the CDR lists)",
+    "success": "Whether the switch counts the call as successful",
     "destination_prefix": "Prefix of the customer's rate that matched",
     "dialpeer_prefix": "Prefix of the vendor's rate (dialpeer) that matched",
     "lega_disconnect_reason": "Text of the leg A disconnect code",
