@@ -12,6 +12,7 @@ import pytest
 
 from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.docgen import documents, fill
+from callstats.docgen.api import param_doc
 from callstats.docgen.data_format import column_rows
 from callstats.http.app import create_app
 from callstats.http.customer_api import PREFIX
@@ -145,3 +146,10 @@ def test_every_declared_report_param_has_its_line(report: Report) -> None:
         assert ("| yes |" in line) == param.required, param.name
         for alias in param.aliases:
             assert f"`{alias}`" in line, alias
+
+
+def test_a_param_nothing_describes_cannot_be_documented() -> None:
+    assert all(p.doc for r in (*CUSTOMER_REPORTS, *PBX_REPORTS) for p in r.params)
+    assert param_doc({"name": "fields[cdrs]"})
+    with pytest.raises(KeyError):
+        param_doc({"name": "brand-new-param", "in": "query"})

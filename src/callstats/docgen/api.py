@@ -7,6 +7,7 @@ itself; one whose answer nothing describes makes the generator fail."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -107,6 +108,23 @@ ERROR_SAMPLES: dict[type[Exception], Exception] = {
 }
 
 
+# Meanings of the params the OpenAPI document leaves without a description.
+PARAM_DOCS: dict[str, str] = {
+    "id": "The record's id (in the list's `id`)",
+    "page[number]": "Page, from 1",
+    "page[size]": "Records per page",
+    "fields[]": "Comma-separated attributes to return, in that order (empty: none)",
+}
+
+
+def param_doc(param: Mapping[str, Any]) -> str:
+    """A param's meaning; KeyError for a param nothing describes."""
+    name = str(param["name"])
+    if param.get("description"):
+        return str(param["description"])
+    return PARAM_DOCS[re.sub(r"^fields\[.*\]$", "fields[]", name)]
+
+
 def reports_by_path() -> dict[str, Report]:
     found = {customer_api.PREFIX + r.path: r for r in CUSTOMER_REPORTS}
     return found | {r.path: r for r in PBX_REPORTS}
@@ -159,7 +177,7 @@ def params_table(op: Operation, report: Report | None, resource: Resource | None
         rows.append(f"| {' or '.join(spellings)} | {p['in']} | "
                     f"{'yes' if p.get('required') else 'no'} | "
                     f"{cell(_param_type(schema))} | "
-                    f"{cell(p.get('description', ''))}{extra} |")
+                    f"{cell(param_doc(p))}{extra} |")
     return "\n".join(rows) if len(rows) > 2 else ""
 
 
