@@ -72,6 +72,14 @@ SUCCESS_BODIES: dict[tuple[str, str], object] = {
     ("post", f"{_ADMIN}/active-calls"): {
         "type": "object", "required": ["snapshots", "calls"],
         "properties": {"snapshots": {"type": "integer"}, "calls": {"type": "integer"}}},
+    # POST /tokens and GET /instance: the CLI's management of a running server.
+    ("post", f"{_ADMIN}/tokens"): {
+        "type": "object", "required": ["token", "expires_at"],
+        "properties": {"token": {"type": "string"}, "expires_at": {"type": "integer"}}},
+    ("get", f"{_ADMIN}/instance"): {
+        "type": "object", "required": ["version", "data_dir", "store", "metadata"],
+        "properties": {k: {"type": "string"}
+                       for k in ("version", "data_dir", "store", "metadata")}},
     **{(method, f"{_ADMIN}/{name}{tail}"): body
        for name, one in _OBJECTS.items()
        for method, tail, body in (("get", "", {"type": "array", "items": one}),
