@@ -19,7 +19,7 @@ from callstats.cli.main import app
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "callstats"
 # The contract and seeds of the workspace this was built in, and its absolute paths.
-OUTSIDE = re.compile(r"\bSPEC\b|\.\./shared|/work/|\bseeds?/|\bseed \d{3}\b")
+OUTSIDE = re.compile(r"\bSPEC\b|\.\./shared|/work/|\bseeds?/|\bseed \d{3}\b|\bsection \d")
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 FILE = re.compile(r"`([A-Za-z0-9_][\w.-]*(?:/[\w.-]+)*\.(?:py|md|toml|sh|js|css|html|cfg|ini))`")
 
@@ -83,9 +83,9 @@ def test_cli_help_names_only_what_is_shipped() -> None:
 
 def test_the_check_finds_what_it_looks_for() -> None:
     text = ("Columns as in SPEC 3.1; see ../shared/SPEC.md, [the spec](../shared/SPEC.md), "
-            "[gone](docs/gone.md), `src/callstats/nothing.py`, seed 004; but "
+            "[gone](docs/gone.md), `src/callstats/nothing.py`, seed 004 (section 5); but "
             "[api](docs/api.md), [web](https://example.com/x.md), [here](#top), "
             "`src/callstats/columns.py` and `docs/api.md` are fine.")
     assert unshipped(text, ROOT) == ["SPEC", "../shared", "SPEC", "../shared", "SPEC",
-                                     "seed 004", "../shared/SPEC.md", "docs/gone.md",
+                                     "seed 004", "section 5", "../shared/SPEC.md", "docs/gone.md",
                                      "src/callstats/nothing.py"]

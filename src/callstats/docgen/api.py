@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.requests import ClientDisconnect
 
+from callstats import dispositions
 from callstats.docgen.data_format import COLUMN_DOCS
 from callstats.docgen.shapes import cell, code, shape
 from callstats.http import customer_api
@@ -37,8 +38,10 @@ from callstats.metadata.store import (
     MissingReference,
 )
 from callstats.portal.pages import PAGES
+from callstats.queries import PBX_COUNTS
 from callstats.reports.definitions import CUSTOMER_REPORTS, PBX_REPORTS, Report
 from callstats.reports.params import BadParams, Param
+from callstats.reports.pbx import CALL_KEYS
 from callstats.reports.resources import RESOURCES
 from callstats.stores.base import InsertResult, QueryTimeout, StoreError, StoreFull
 
@@ -347,6 +350,34 @@ def other_routes_block(app: FastAPI, document: Mapping[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def _codes(codes: Sequence[int]) -> str:
+    return ", ".join(str(c) for c in codes)
+
+
+# What each count of the PBX summaries counts (a unit is a CDR, or on /calls/stats/ a call).
+PBX_COUNT_DOCS: dict[str, str] = {
+    "answered": "units answered (`duration > 0`; a call: any of its CDRs)",
+    "bridged": "units bridged (`bridged`)",
+    "bridged_duration": "seconds bridged, summed over the bridged units",
+    "busy": f"unanswered units whose code is {_codes(dispositions.BUSY_CODES)}",
+    "duration": "answered seconds, summed over the answered units",
+    "failed": "unanswered units with any other code, or none",
+    "not answered": f"unanswered units whose code is {_codes(dispositions.NOT_ANSWERED_CODES)}",
+    "rejected": f"unanswered units whose code is {_codes(dispositions.REJECTED_CODES)}",
+    "total": "every unit",
+    "diverted": "CDRs with `is_redirected` (CDR summary only)",
+    "answered elsewhere": "CDRs with `answered_elsewhere` (CDR summary only)",
+}
+
+
+def pbx_counts_block() -> str:
+    per_call = set(CALL_KEYS)
+    rows = ["| count | what it counts | in `/calls/stats/` |", "|---|---|---|"]
+    rows += [f"| `{key}` | {cell(PBX_COUNT_DOCS[key])} | {'yes' if key in per_call else 'no'} |"
+             for key in PBX_COUNTS]
+    return "\n".join(rows)
+
+
 def errors_block() -> str:
     rows = ["| status | when | body |", "|---|---|---|"]
     for error, kind in sorted(ERRORS.items(), key=lambda item: item[1].status):
@@ -377,6 +408,7 @@ def blocks(app: FastAPI | None = None) -> dict[str, str]:
         "other-routes": lambda: other_routes_block(app, document),
         "errors": errors_block,
         "server-statuses": server_block,
+        "pbx-counts": pbx_counts_block,
     }
     return {name: make() for name, make in made.items()}
 
