@@ -412,8 +412,3 @@ def blocks(app: FastAPI | None = None) -> dict[str, str]:
     }
     return {name: make() for name, make in made.items()}
 
-
-def every_param(document: Mapping[str, Any]) -> Sequence[tuple[str, str, str]]:
-    """(method, path, param name) of every param of every operation."""
-    return [(m, p, param["name"]) for m, p, o in operations(document)
-            for param in o.get("parameters", [])]
