@@ -7,6 +7,7 @@ itself; one whose answer nothing describes makes the generator fail."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -394,8 +395,6 @@ def server_block() -> str:
 
 
 def _json(value: object) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False)
 
 
