@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ bench: $(STAMP)  ## benchmarks: tables printed, nothing asserted (installs wrk i
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+
+docs: $(STAMP)  ## rewrite the generated blocks of docs/api.md and docs/data-format.md
+	$(BIN)/python -m callstats.docgen docs
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .hypothesis

@@ -17,7 +17,7 @@ from callstats.settings import Settings
 from callstats.stores.duckdb_store import DuckDBStore
 from tests.support import private_postgres
 from tests.support.bodies import ADMIN, NDJSON, cdr, ndjson
-from tests.support.sockets import ADMIN_TOKEN, JWT_SECRET, in_thread_server
+from tests.support.servers import ADMIN_TOKEN, JWT_SECRET, in_thread_server
 from tests.support.stores import ClickHouseStandIn
 
 pytestmark = pytest.mark.slow

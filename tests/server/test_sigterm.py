@@ -14,14 +14,8 @@ import pytest
 
 from callstats.stores.duckdb_store import DuckDBStore
 from tests.support.bodies import cdr, ndjson
-from tests.support.sockets import (
-    ADMIN_TOKEN,
-    closed_by_peer,
-    connect,
-    read_response,
-    spawn_serve,
-    stop_serve,
-)
+from tests.support.servers import ADMIN_TOKEN, serve_process, stop
+from tests.support.sockets import closed_by_peer, connect, read_response
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +27,7 @@ def ingest_head(length: int) -> bytes:
 
 
 def test_sigterm_drains_in_flight_requests_then_exits_0(tmp_path: Path) -> None:
-    served = spawn_serve(tmp_path, CALLSTATS_SHUTDOWN_GRACE="20",
+    served = serve_process(tmp_path, CALLSTATS_SHUTDOWN_GRACE="20",
                          CALLSTATS_BODY_TIMEOUT="20", CALLSTATS_MAINTENANCE_INTERVAL="0")
     try:
         body = ndjson([cdr(7), cdr(8)])
@@ -62,8 +56,8 @@ def test_sigterm_drains_in_flight_requests_then_exits_0(tmp_path: Path) -> None:
             assert closed_by_peer(in_flight)  # and the connection closed behind it
         assert served.process.wait(timeout=20) == 0, served.output()
     finally:
-        stop_serve(served)
-    store = DuckDBStore(tmp_path / "data" / "cdr.duckdb")  # closed cleanly, data kept
+        stop(served)
+    store = DuckDBStore(tmp_path / "data-main" / "cdr.duckdb")  # closed cleanly, data kept
     try:
         assert store.count_cdrs() == 2
     finally:
@@ -72,7 +66,7 @@ def test_sigterm_drains_in_flight_requests_then_exits_0(tmp_path: Path) -> None:
 
 def test_requests_still_running_after_the_grace_are_cut_and_the_exit_is_0(tmp_path: Path
                                                                            ) -> None:
-    served = spawn_serve(tmp_path, CALLSTATS_SHUTDOWN_GRACE="1", CALLSTATS_BODY_TIMEOUT="60")
+    served = serve_process(tmp_path, CALLSTATS_SHUTDOWN_GRACE="1", CALLSTATS_BODY_TIMEOUT="60")
     try:
         with connect(served.url) as in_flight:
             in_flight.sendall(ingest_head(1000) + b'{"id"')
@@ -86,4 +80,4 @@ def test_requests_still_running_after_the_grace_are_cut_and_the_exit_is_0(tmp_pa
             assert response.body == b'{"error":"server shutting down"}'
             assert closed_by_peer(in_flight)
     finally:
-        stop_serve(served)
+        stop(served)

@@ -15,15 +15,8 @@ import pytest
 
 from callstats.settings import Settings
 from tests.support.bodies import cdr, ndjson
-from tests.support.sockets import (
-    ADMIN_TOKEN,
-    JWT_SECRET,
-    RawResponse,
-    closed_by_peer,
-    connect,
-    in_thread_server,
-    read_response,
-)
+from tests.support.servers import ADMIN_TOKEN, JWT_SECRET, in_thread_server
+from tests.support.sockets import RawResponse, closed_by_peer, connect, read_response
 from tests.support.wire import SECURITY_HEADERS
 
 TIMEOUT = 1.0  # every timeout of the server under test

@@ -1,5 +1,6 @@
-"""Real `callstats serve` processes for the tests that need more than the in-process app:
-several processes on one store, crashes, what a client sees over a socket."""
+"""Real servers for the tests that need more than the in-process app: `callstats serve`
+processes (several on one store, crashes, signals) and the app served in a thread of the
+test process (by the product's own server, or by plain uvicorn over given services)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,15 @@ import pytest
 import uvicorn
 
 from callstats.http.app import create_app
+from callstats.http.server import Server as ProductServer
+from callstats.http.server import server as product_server
 from callstats.http.services import Services
+from callstats.settings import Settings
 from tests.support.stores import free_port
 
 ADMIN_TOKEN = "real-server-admin-token"
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+JWT_SECRET = "real-servers-" + "s" * 32
 
 
 @dataclass
@@ -35,6 +40,14 @@ class Server:
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=60)
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def output(self) -> str:
+        """What the process has written so far (stdout and stderr)."""
+        return self.log.read_text(errors="replace")
+
 
 def server_env(tmp_path: Path, name: str, settings: dict[str, str]) -> dict[str, str]:
     """The environment of a callstats process of the test: none of the caller's
@@ -42,7 +55,7 @@ def server_env(tmp_path: Path, name: str, settings: dict[str, str]) -> dict[str,
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLSTATS_")}
     env.update(CALLSTATS_DATA_DIR=str(tmp_path / f"data-{name}"),
                CALLSTATS_ADMIN_TOKEN=ADMIN_TOKEN,
-               CALLSTATS_JWT_SECRET="real-servers-" + "s" * 32,
+               CALLSTATS_JWT_SECRET=JWT_SECRET,
                CALLSTATS_LOG_LEVEL="warning", **settings)
     return env
 
@@ -79,6 +92,14 @@ def stop(server: Server) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait(timeout=10)
+
+
+def serve_process(tmp_path: Path, name: str = "main", **settings: str) -> Server:
+    """One `callstats serve` process with `settings`, ready (readyz 200) when returned;
+    its data dir is tmp_path/data-<name>. Stop it with `stop`."""
+    server = spawn(name, tmp_path, settings)
+    wait_ready(server, time.monotonic() + 60)
+    return server
 
 
 @pytest.fixture
@@ -120,3 +141,23 @@ def threaded_server(services: Services) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextmanager
+def in_thread_server(settings: Settings) -> Iterator[str]:
+    """The product's server over an app of `settings`, on a free port of 127.0.0.1, in a
+    thread; yields its base URL and stops it (gracefully) at the end."""
+    settings = settings.model_copy(update={"host": "127.0.0.1", "port": free_port()})
+    running: ProductServer = product_server(create_app(settings), settings, log_level="warning")
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not running.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the in-thread server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{settings.port}"
+    finally:
+        running.should_exit = True
+        thread.join(timeout=60)

@@ -168,7 +168,7 @@ BatchRows = Annotated[int | None, typer.Option(
 @ingest_app.command("cdrs")
 def ingest_cdrs(files: Files, url: Url = None, admin_token: AdminToken = None,
                 data_dir: DataDir = DEFAULT_DATA_DIR, batch_rows: BatchRows = None) -> None:
-    """Load CDR files; already stored ids count as duplicates."""
+    """Load CDR files (columns: docs/data-format.md); already stored ids count as duplicates."""
     _ingest("cdrs", files, url, admin_token, data_dir, batch_rows)
 
 
@@ -176,8 +176,8 @@ def ingest_cdrs(files: Files, url: Url = None, admin_token: AdminToken = None,
 def ingest_active_calls(files: Files, url: Url = None, admin_token: AdminToken = None,
                         data_dir: DataDir = DEFAULT_DATA_DIR,
                         batch_rows: BatchRows = None) -> None:
-    """Load active-call snapshots: NDJSON envelopes, or flat CSV/Parquet rows
-    carrying node_id and snapshot_timestamp."""
+    """Load active-call snapshots (docs/data-format.md): NDJSON envelopes, or flat
+    CSV/Parquet rows carrying node_id and snapshot_timestamp."""
     _ingest("active-calls", files, url, admin_token, data_dir, batch_rows)
 
 

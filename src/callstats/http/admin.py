@@ -43,7 +43,8 @@ PREFIX = "/api/admin/v1"
 
 
 def services(request: Request) -> Services:
-    return request.app.state.services
+    found: Services = request.app.state.services
+    return found
 
 
 def require_admin(request: Request) -> None:
@@ -69,6 +70,7 @@ INGESTED = documented(ADMIN_OFF, UNSUPPORTED_TYPE, BodyTooLarge, BatchRejected, 
 ServicesDep = Annotated[Services, Depends(services)]
 MAX_JSON_BODY = 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
+Found = TypeVar("Found")
 
 
 def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
@@ -132,7 +134,7 @@ ApiAccessBody = Annotated[ApiAccessIn, Depends(json_body(ApiAccessIn))]
 TokenBody = Annotated[TokenIn, Depends(json_body(TokenIn))]
 
 
-def _found(item: object | None) -> object:
+def _found(item: Found | None) -> Found:
     if item is None:
         raise ApiError(404, {"error": "not found"})
     return item

@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from callstats.http.admin import read_body
 from callstats.http.customer_auth import authenticate
 from callstats.http.jsonapi import answer, base_url, document, services_of
 from callstats.http.jsonapi import errors as errors_response
+from callstats.http.request_body import read_body
 from callstats.http.tenancy import usable_account
 from callstats.ingest.batches import BodyTooLarge
 from callstats.jsonapi import errors

@@ -16,12 +16,13 @@ router = APIRouter(tags=["operations"])
 log = logging.getLogger("callstats.ops")
 
 
-@router.get("/healthz")
+@router.get("/healthz", summary="Liveness: 200 while the process serves requests")
 async def healthz() -> Response:
     return json_response({"status": "ok"})
 
 
-@router.get("/readyz", responses=documented(READINESS))
+@router.get("/readyz", summary="Readiness: the store and the metadata database answer",
+            responses=documented(READINESS))
 async def readyz(request: Request) -> Response:
     """Ready while the store and the metadata database both answer; asked anew each time,
     so it turns 200 again by itself once they are back."""
@@ -38,7 +39,7 @@ async def readyz(request: Request) -> Response:
     return json_response({"status": "ready"})
 
 
-@router.get("/metrics", response_class=Response, responses={200: {
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response, responses={200: {
     "description": "Prometheus text exposition",
     "content": {"text/plain": {"schema": {"type": "string"}}}}})
 async def metrics(request: Request) -> Response:

@@ -12,6 +12,7 @@ import uuid as uuid_module
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
@@ -180,7 +181,7 @@ class MetadataStore:
             values: dict[str, object] = {"name": name}
             if id is not None:
                 values["id"] = _storable_id(id)
-            new_id = conn.execute(customers.insert().values(**values)).inserted_primary_key[0]
+            new_id = _inserted_id(conn.execute(customers.insert().values(**values)))
             _bump_sequence(conn, "customers", id)
         return Customer(int(new_id), name)
 
@@ -213,7 +214,7 @@ class MetadataStore:
                                          "uuid": account_uuid}
             if id is not None:
                 values["id"] = _storable_id(id)
-            new_id = conn.execute(accounts.insert().values(**values)).inserted_primary_key[0]
+            new_id = _inserted_id(conn.execute(accounts.insert().values(**values)))
             _bump_sequence(conn, "accounts", id)
         return Account(int(new_id), account_uuid, customer_id, name)
 
@@ -259,13 +260,13 @@ class MetadataStore:
                     f"account(s) {', '.join(map(str, foreign))} not found for customer "
                     f"{customer_id}"
                 )
-            new_id = conn.execute(
+            new_id = _inserted_id(conn.execute(
                 api_accesses.insert().values(
                     customer_id=customer_id, login=login, password_hash=password_hash,
                     account_ids=orjson.dumps(account_ids).decode(),
                     allowed_ips=orjson.dumps(allowed_ips).decode(),
                 )
-            ).inserted_primary_key[0]
+            ))
         return ApiAccess(int(new_id), customer_id, login, account_ids, allowed_ips,
                          password_hash)
 
@@ -335,9 +336,17 @@ def _bump_sequence(conn: Connection, table: str, explicit_id: int | None) -> Non
     )
 
 
-def _id_is(column: sa.Column, id: int) -> sa.ColumnElement[bool]:
+def _id_is(column: sa.Column[int], id: int) -> sa.ColumnElement[bool]:
     """`column = id`, false for an id no row can have (a driver refuses it out of range)."""
     return column == id if -MAX_ID - 1 <= id <= MAX_ID else sa.false()
+
+
+def _inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key the database gave the row just inserted."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the database returned no primary key for an insert")
+    return int(key[0])
 
 
 def _storable_id(id: int) -> int:
@@ -360,7 +369,7 @@ def _normalize_cidr(text: str) -> str:
         raise InvalidValue(f"invalid CIDR {text!r}") from None
 
 
-def _api_access(row: sa.Row) -> ApiAccess:
+def _api_access(row: sa.Row[Any]) -> ApiAccess:
     return ApiAccess(
         row.id, row.customer_id, row.login, orjson.loads(row.account_ids),
         orjson.loads(row.allowed_ips), row.password_hash,
