@@ -222,8 +222,10 @@ async def delete_api_access(id: int, s: ServicesDep) -> Response:
              responses=documented(ADMIN_OFF, NOT_FOUND, RequestValidationError,
                                   MissingReference, InvalidValue, BodyTooLarge))
 async def create_token(body: TokenBody, s: ServicesDep) -> Response:
-    """A customer API token signed with this server's secret: `{"token", "expires_at"}`
-    (unix seconds)."""
+    """A customer API token signed with this server's secret, for exactly one of `login`
+    (that login's token) or `customer_id` (a dynamic token, sub "D", limited to
+    `account_ids` and `allowed_ips` when given); `lifetime` in seconds, default
+    CALLSTATS_TOKEN_LIFETIME. Answers `{"token", "expires_at"}` (unix seconds)."""
     if (body.login is None) == (body.customer_id is None):
         raise InvalidValue("give exactly one of login or customer_id")
     lifetime = body.lifetime or s.settings.token_lifetime
