@@ -34,6 +34,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CALLSTATS_DATA_DIR", str(directory))
     monkeypatch.setenv("CALLSTATS_JWT_SECRET", "cli-secret-" + "y" * 32)
     monkeypatch.delenv("CALLSTATS_ADMIN_TOKEN", raising=False)
+    monkeypatch.delenv("CALLSTATS_URL", raising=False)
+    monkeypatch.setenv("CALLSTATS_PORT", "1")  # no server of anyone else's to warn about
     return directory
 
 

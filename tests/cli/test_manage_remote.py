@@ -32,6 +32,7 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[st
                  "CALLSTATS_METADATA_URL", "CALLSTATS_STORE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CALLSTATS_DATA_DIR", str(tmp_path / "local"))
+    monkeypatch.setenv("CALLSTATS_PORT", "1")  # no other server to warn about
     settings = Settings(data_dir=tmp_path / "served", admin_token=ADMIN, jwt_secret=SECRET,
                         maintenance_interval=0)
     services = Services.open(settings)
