@@ -62,6 +62,13 @@ def pdd_seconds(millis: np.ndarray, missing: np.ndarray) -> pa.Array:
     return pa.array(millis / 1000, mask=missing)
 
 
+def price(micros: np.ndarray) -> pa.Array:
+    """Integer millionths (0-5 currency units here) as exact DECIMAL(18, 6) prices."""
+    whole = pa.array(micros).cast(pa.decimal128(19, 0))
+    return pc.multiply(whole, pa.scalar(Decimal("0.000001"), pa.decimal128(7, 6))).cast(
+        pa.decimal128(18, 6))
+
+
 def cdr_table(rows: int, seed: int = 1) -> pa.Table:
     rng = np.random.default_rng(seed)
     customer, vendor = _accounts(rng, rows), _accounts(rng, rows)
@@ -78,10 +85,8 @@ def cdr_table(rows: int, seed: int = 1) -> pa.Table:
         "local_tag": pa.array(np.char.add("c", (np.arange(rows) // 2).astype(str))),
         "dst_prefix_routing": pa.array(np.char.add(rng.choice(["44", "49", "33", "1"], rows),
                                                    rng.integers(10**6, 10**7, rows).astype(str))),
-        "customer_price": pa.array(rng.integers(0, 5_000_000, rows).astype(np.int32)).cast(
-            pa.decimal128(18, 6)),
-        "vendor_price": pa.array(rng.integers(0, 5_000_000, rows).astype(np.int32)).cast(
-            pa.decimal128(18, 6)),
+        "customer_price": price(rng.integers(0, 5_000_000, rows)),
+        "vendor_price": price(rng.integers(0, 5_000_000, rows)),
         "legb_disconnect_code": np.where(answered, 0, rng.choice([486, 487, 503, 404], rows)),
         "lega_disconnect_code": np.where(answered, 200, rng.choice(
             [486, 487, 603, 480, 503, 404, 0], rows)),
