@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## set up, then serve a live demo on a temporary embedded store
 	$(BIN)/callstats demo
 
-test: $(STAMP)  ## set up (PostgreSQL and Chromium included), then run the whole test suite
+test: $(STAMP)  ## set up (PostgreSQL and Chromium included), type-check src/ (mypy strict), then run the whole test suite
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-chromium.sh
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)  ## benchmarks: tables printed, nothing asserted (installs wrk if missing)

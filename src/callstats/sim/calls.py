@@ -68,21 +68,24 @@ _HOLD_LOW = np.array([OUTCOMES[leg].hold[0] for leg in Leg])
 _HOLD_HIGH = np.array([OUTCOMES[leg].hold[1] for leg in Leg])
 
 
-def _choice(rng: np.random.Generator, table: dict, n: int) -> np.ndarray:
+def _choice(rng: np.random.Generator, table: dict[Any, float], n: int) -> np.ndarray:
     keys = np.array([int(k) for k in table])
-    return rng.choice(keys, size=n, p=np.array(list(table.values())))
+    drawn: np.ndarray = rng.choice(keys, size=n, p=np.array(list(table.values())))
+    return drawn
 
 
 def _sample_routes(rng: np.random.Generator, cdf: np.ndarray, flow: np.ndarray) -> np.ndarray:
     u = rng.random(len(flow))
-    return np.minimum((u[:, None] >= cdf[flow]).sum(axis=1), cdf.shape[1] - 1)
+    routes: np.ndarray = np.minimum((u[:, None] >= cdf[flow]).sum(axis=1), cdf.shape[1] - 1)
+    return routes
 
 
 def _subscriber_numbers(rng: np.random.Generator, model: TrafficModel, route: np.ndarray
                         ) -> np.ndarray:
     free = model.route_free_digits[route]
     scale = 10 ** free
-    return model.route_base[route] * scale + rng.integers(0, scale)
+    numbers: np.ndarray = model.route_base[route] * scale + rng.integers(0, scale)
+    return numbers
 
 
 def generate_block(model: TrafficModel, seed: int, block: int, live: bool = False) -> pa.Table:

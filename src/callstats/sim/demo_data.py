@@ -88,4 +88,5 @@ def backfill_snapshots(services: Services, model: TrafficModel, seed: int, since
         at += interval
     batch = parse_snapshots(ndjson(envelopes), Format.NDJSON, services.settings.max_body)
     services.store.replace_snapshots(batch)
-    return batch.calls.num_rows
+    rows: int = batch.calls.num_rows
+    return rows

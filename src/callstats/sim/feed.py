@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import orjson
@@ -42,7 +43,7 @@ def admin_client(url: str, token: str, **kwargs: object) -> httpx.AsyncClient:
     )
 
 
-def ndjson(records: list[dict]) -> bytes:
+def ndjson(records: list[dict[str, Any]]) -> bytes:
     return b"".join(orjson.dumps(r) + b"\n" for r in records)
 
 
@@ -73,7 +74,7 @@ async def ensure_world(client: httpx.AsyncClient, world: World) -> int:
     return created
 
 
-async def _create(client: httpx.AsyncClient, path: str, body: dict) -> int:
+async def _create(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> int:
     response = await client.post(ADMIN + path, json=body)
     if response.status_code == 409:
         return 0
@@ -100,7 +101,7 @@ class Feeder:
     def __init__(self, client: httpx.AsyncClient, stats: FeedStats | None = None):
         self.client = client
         self.stats = stats or FeedStats()
-        self._backlog: list[dict] = []
+        self._backlog: list[dict[str, Any]] = []
 
     async def post(self, tick: Tick) -> None:
         self.stats.ticks += 1

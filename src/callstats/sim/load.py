@@ -46,7 +46,9 @@ def load_factor(profile: Profile, local_hour: np.ndarray, weekday: np.ndarray) -
     values = np.concatenate(([shape[-1]], shape, [shape[0]]))
     factor = np.interp(local_hour, knots, values)
     saturday, sunday = WEEKEND[profile]
-    return factor * np.select([weekday == 5, weekday == 6], [saturday, sunday], 1.0)
+    weighted: np.ndarray = factor * np.select([weekday == 5, weekday == 6],
+                                              [saturday, sunday], 1.0)
+    return weighted
 
 
 @lru_cache(maxsize=4096)

@@ -59,7 +59,8 @@ class TrafficModel:
                 weights[mobile] = share * mobile_part / mobile.sum()
             if fixed.any():
                 weights[fixed] = share * (1.0 - mobile_part) / fixed.sum()
-        return weights / weights.sum()
+        normalised: np.ndarray = weights / weights.sum()
+        return normalised
 
     def _compile_vendors(self, world: World) -> None:
         accounts = [
@@ -80,7 +81,10 @@ class TrafficModel:
 
     def _compile_extensions(self, world: World) -> None:
         self.pbx_range: dict[int, tuple[int, int]] = {}
-        ids, dids, mobiles, names = [], [], [], []
+        ids: list[int] = []
+        dids: list[int] = []
+        mobiles: list[int] = []
+        names: list[str] = []
         for customer in world.customers:
             if customer.extensions:
                 self.pbx_range[customer.id] = (len(ids), len(customer.extensions))
@@ -114,7 +118,8 @@ class TrafficModel:
         self.inbound_rate = np.array([micros(f.inbound_rate) for f in flows], dtype=np.int64)
         self.dial_prefix = [f.dial_prefix for f in flows]
         self.main_number = np.array(
-            [int(world.contractor(f.target_customer_id).main_number) if f.inbound else 0
+            [int(world.contractor(f.target_customer_id).main_number)
+             if f.inbound and f.target_customer_id is not None else 0
              for f in flows], dtype=np.int64)
         self.is_pbx = np.array([f.pbx_customer_id is not None for f in flows])
         ranges = [self.pbx_range.get(f.pbx_customer_id or 0, (0, 0)) for f in flows]
@@ -168,10 +173,12 @@ def billed_seconds(duration: np.ndarray, initial: np.ndarray, increment: np.ndar
     """Seconds charged for answered seconds under an initial/next-interval tariff."""
     extra = np.maximum(duration - initial, 0)
     steps = -(-extra // increment)  # ceiling division
-    return np.where(duration > 0, initial + steps * increment, 0)
+    billed: np.ndarray = np.where(duration > 0, initial + steps * increment, 0)
+    return billed
 
 
 def price_micros(rate_per_minute: IntOrArray, seconds: IntOrArray) -> IntOrArray:
     """rate × seconds / 60, rounded half up to a millionth (the billing engine's rounding)."""
-    return (rate_per_minute * seconds + 30) // 60
+    price: IntOrArray = (rate_per_minute * seconds + 30) // 60
+    return price
 

@@ -54,7 +54,8 @@ def pick_text(choices: list[str], index: np.ndarray, missing: np.ndarray | None 
 
 def skewed(rng: np.random.Generator, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """Uniform-ish between low and high, skewed toward low (most replies come early)."""
-    return low + (high - low) * rng.random(len(low)) ** 2
+    skew: np.ndarray = low + (high - low) * rng.random(len(low)) ** 2
+    return skew
 
 
 def group_exclusive_cumsum(step: np.ndarray, group_first: np.ndarray, group: np.ndarray
@@ -62,4 +63,5 @@ def group_exclusive_cumsum(step: np.ndarray, group_first: np.ndarray, group: np.
     """For rows sorted by group: the sum of `step` over the earlier rows of the same group."""
     total = np.cumsum(step)
     before = total - step
-    return before - before[group_first][group]
+    within: np.ndarray = before - before[group_first][group]
+    return within

@@ -46,7 +46,8 @@ def json_rows(legs: pa.Table) -> list[dict[str, Any]]:
     for name in ("customer_price", "vendor_price"):
         legs = legs.set_column(legs.schema.get_field_index(name), name,
                                pc.cast(legs.column(name), pa.string()))
-    return legs.to_pylist()
+    records: list[dict[str, Any]] = legs.to_pylist()
+    return records
 
 
 def cdr_record(leg: dict[str, Any], cdr_id: int) -> dict[str, Any]:
