@@ -41,14 +41,15 @@ def lines(resource: Resource, table: pa.Table, fields: Sequence[str] | None = No
     """One CSV line per row of `table` (columns named by the stored columns)."""
     if not table.num_rows:
         return b""
-    cells = [_quoted(_integers(table.column(resource.id_column)))]
+    cells = [_integers(_combined(table.column(resource.id_column)))]
     for attribute in chosen(resource, fields):
         if attribute.stored is None:
             text = "" if attribute.constant is None else _scalar_text(attribute)
             cells.append(pa.repeat(pa.scalar(text, pa.string()), table.num_rows))
         else:
             column = _combined(table.column(attribute.stored))
-            cells.append(_quoted(text_of(attribute)(column)))
+            texts = text_of(attribute)(column)
+            cells.append(_quoted(texts) if attribute.type in (STRING, UUID) else texts)
     joined = pc.binary_join_element_wise(*cells, ",", null_handling="replace",
                                          null_replacement="")
     ended = pc.binary_join_element_wise(joined, pa.scalar(""), LINE_END)
@@ -114,8 +115,12 @@ def _decimals(column: pa.Array) -> pa.Array:
 def _times(column: pa.Array) -> pa.Array:
     """Unix µs as `YYYY-MM-DDTHH:MM:SS.fffZ`, finer fractions truncated (floored, as
     types.rails_time does for times before 1970 too)."""
-    stamps = pc.floor_temporal(pc.cast(column, pa.timestamp("us")), unit="millisecond")
-    return pc.strftime(pc.cast(stamps, pa.timestamp("ms")), format="%Y-%m-%dT%H:%M:%SZ")
+    micros = pc.cast(column, pa.int64())
+    valid = pc.is_valid(micros)
+    values = pc.fill_null(micros, 0).to_numpy(zero_copy_only=False)
+    millis = np.floor_divide(values, 1000).astype("datetime64[ms]")
+    texts = np.char.add(np.datetime_as_string(millis, unit="ms"), "Z")
+    return pa.array(texts, pa.string(), mask=pc.invert(valid).to_numpy(zero_copy_only=False))
 
 
 _TEXT: dict[str, Callable[[pa.Array], pa.Array]] = {

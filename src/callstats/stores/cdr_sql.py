@@ -35,10 +35,10 @@ def count(q: CdrListQuery, d: Dialect) -> Statement:
     return Statement(text, bind.params)
 
 
-def _selected(q: CdrListQuery, d: Dialect) -> str:
+def _selected(columns: Sequence[str], d: Dialect) -> str:
     """The asked columns, times as unix µs (the unit every layer above works in)."""
     return ", ".join(f"{d.micros(c)} AS {c}" if CDR_BY_NAME[c].kind is Kind.TS else c
-                     for c in q.columns)
+                     for c in columns)
 
 
 def _order(sort: SortKey) -> str:
@@ -50,17 +50,40 @@ def _order(sort: SortKey) -> str:
 
 
 def page(q: CdrListQuery, d: Dialect, limit: int, offset: int = 0,
-         after: tuple[object, int] | None = None) -> Statement:
+         after: tuple[object, int] | None = None, through: tuple[object, int] | None = None
+         ) -> Statement:
     """`limit` rows from `offset`, in the list's order; `after` (the sort value and id of
-    the last row read): only the rows following it."""
+    the last row read): only the rows following it; `through`: none following that."""
     bind = d.binder()
-    conditions = _picked(q, d, bind)
-    if after is not None:
-        conditions.append(following(q.sort, CDR_BY_NAME[q.sort.column], after, d, bind))
-    text = (f"SELECT {_selected(q, d)} FROM {d.cdrs} WHERE {' AND '.join(conditions)} "
+    text = (f"SELECT {_selected(q.columns, d)} FROM {d.cdrs} "
+            f"WHERE {_within(q, d, bind, after, through)} "
             f"ORDER BY {_order(q.sort)} LIMIT {bind(limit, INT64)} "
             f"OFFSET {bind(offset, INT64)}")
     return Statement(text, bind.params)
+
+
+def keys(q: CdrListQuery, d: Dialect, limit: int, offset: int = 0,
+         after: tuple[object, int] | None = None) -> Statement:
+    """The (sort value, id) of the next `limit` rows: a chunk's extent, found reading two
+    columns, so the wide rows are then read for that extent only."""
+    bind = d.binder()
+    columns = tuple(dict.fromkeys((q.sort.column, ID)))
+    text = (f"SELECT {_selected(columns, d)} FROM {d.cdrs} "
+            f"WHERE {_within(q, d, bind, after, None)} "
+            f"ORDER BY {_order(q.sort)} LIMIT {bind(limit, INT64)} "
+            f"OFFSET {bind(offset, INT64)}")
+    return Statement(text, bind.params)
+
+
+def _within(q: CdrListQuery, d: Dialect, bind: Binder, after: tuple[object, int] | None,
+            through: tuple[object, int] | None) -> str:
+    conditions = _picked(q, d, bind)
+    column = CDR_BY_NAME[q.sort.column]
+    if after is not None:
+        conditions.append(following(q.sort, column, after, d, bind))
+    if through is not None:
+        conditions.append(f"NOT coalesce({following(q.sort, column, through, d, bind)}, false)")
+    return " AND ".join(conditions)
 
 
 def _bound(column: Column, value: object, d: Dialect, bind: Binder) -> str:
@@ -91,9 +114,8 @@ def following(sort: SortKey, column: Column, after: tuple[object, int], d: Diale
     return f"{c} {beyond}= {v} AND ({test})"
 
 
-def last_key(sort: SortKey, columns: Sequence[str], row: Sequence[object]) -> tuple[object, int]:
-    """The (sort value, id) of a row read with `columns`."""
-    values = dict(zip(columns, row, strict=True))
-    key = values[ID]
+def last_key(sort: SortKey, row: Sequence[object]) -> tuple[object, int]:
+    """The (sort value, id) of a row of `keys`."""
+    key = row[-1]
     assert isinstance(key, int)
-    return values[sort.column], key
+    return (key if sort.column == ID else row[0]), key

@@ -12,7 +12,7 @@ from callstats.queries import CdrListQuery
 from callstats.stores import cdr_sql
 from callstats.stores.sql import Dialect, Statement
 
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 50_000
 
 
 class SqlCdrs:
@@ -42,16 +42,18 @@ class SqlCdrs:
         """Every row from `query.offset` on, in order, `rows` at a time (the last chunk may
         be shorter; none is empty). `query.columns` must hold the sort column and id."""
         assert cdr_sql.ID in query.columns and query.sort.column in query.columns
-        statement = cdr_sql.page(query, self.dialect, rows, query.offset)
+        after: tuple[object, int] | None = None
+        offset = query.offset
         while True:
-            table = normalized(self.run_arrow(statement))
-            if table.num_rows:
-                yield table
-            if table.num_rows < rows:
+            extent = self.run(cdr_sql.keys(query, self.dialect, rows, offset, after))
+            if not extent:
                 return
-            after = (table.column(query.sort.column)[-1].as_py(),
-                     table.column(cdr_sql.ID)[-1].as_py())
-            statement = cdr_sql.page(query, self.dialect, rows, 0, after)
+            through = cdr_sql.last_key(query.sort, extent[-1])
+            yield normalized(self.run_arrow(
+                cdr_sql.page(query, self.dialect, len(extent), 0, after, through)))
+            if len(extent) < rows:
+                return
+            after, offset = through, 0
 
 
 def normalized(table: pa.Table) -> pa.Table:

@@ -1,0 +1,98 @@
+"""`Accept: text/csv` on /cdrs streams every matching row with constant server memory
+(SPEC 9.3): a real `callstats serve` over a million stored CDRs, its RSS sampled while a
+tenth of them and then all of them stream out; the peak must not grow with the rows."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import jwt
+
+from callstats.stores.duckdb_store import DuckDBStore
+from tests.support.cdr_volume import SECOND, cdr_table
+from tests.support.servers import ADMIN_HEADERS, spawn, stop, wait_ready
+from tests.support.times import iso
+
+ROWS = 1_000_000
+NOW = 1_735_000_000 * SECOND
+SPAN = 10 * 86_400 * SECOND
+SECRET = "real-servers-" + "s" * 32
+UUID = "00000001-0000-4000-8000-000000000001"
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+class Sampler(threading.Thread):
+    """The process's peak RSS while it runs."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.peak = max(self.peak, rss_kib(self.pid))
+            time.sleep(0.005)
+
+
+def stream(client: httpx.Client, token: str, since_us: int, pid: int) -> tuple[int, int]:
+    """(lines, peak RSS KiB) of the CSV of every CDR from `since_us`."""
+    sampler = Sampler(pid)
+    sampler.start()
+    lines = 0
+    with client.stream("GET", "/api/rest/customer/v1/cdrs", headers={
+            "Authorization": token, "Accept": "text/csv"},
+            params={"filter[time_start_gteq]": iso(since_us)}) as response:
+        assert response.status_code == 200
+        for chunk in response.iter_bytes():
+            lines += chunk.count(b"\n")
+    sampler.done.set()
+    sampler.join()
+    return lines, sampler.peak
+
+
+def test_csv_memory_does_not_grow_with_the_rows(tmp_path: Path) -> None:
+    data = tmp_path / "data-csv"
+    data.mkdir()
+    store = DuckDBStore(data / "cdr.duckdb")
+    start = NOW - SPAN
+    for first in range(0, ROWS, 250_000):
+        table = cdr_table(250_000, first + 1, 1, start + first * (SPAN // ROWS), SPAN // 4,
+                          seed=first)
+        store.insert_cdrs(table)
+    store.compact()
+    store.close()
+    server = spawn("csv", tmp_path, {"CALLSTATS_MAINTENANCE_INTERVAL": "3600"})
+    try:
+        wait_ready(server, time.monotonic() + 60)
+        with server.client() as client:
+            for path, body in (("/customers", {"name": "c", "id": 1}),
+                               ("/accounts", {"customer_id": 1, "name": "a", "id": 1,
+                                              "uuid": UUID})):
+                answer = client.post("/api/admin/v1" + path, json=body,
+                                     headers=ADMIN_HEADERS)
+                assert answer.status_code in (200, 201), answer.text
+            token = jwt.encode({"aud": ["customer-v1"], "sub": "D", "cfg": {"customer_id": 1},
+                                "exp": int(time.time()) + 3600}, SECRET, algorithm="HS256")
+            pid = server.process.pid
+            stream(client, token, NOW - 86_400 * SECOND // 10, pid)  # warm up
+            before = rss_kib(pid)
+            tenth_lines, tenth_peak = stream(client, token, NOW - SPAN // 10, pid)
+            all_lines, all_peak = stream(client, token, 0, pid)
+    finally:
+        stop(server)
+    assert all_lines == ROWS + 1
+    assert ROWS // 20 < tenth_lines - 1 < ROWS // 5
+    grown_tenth, grown_all = tenth_peak - before, all_peak - before
+    print(f"RSS before {before} KiB; peak +{grown_tenth} KiB for {tenth_lines - 1} rows, "
+          f"+{grown_all} KiB for {all_lines - 1} rows")
+    # Ten times the rows: a copy of them would be ~250 MB more; allow noise, not growth.
+    assert grown_all < grown_tenth + 40 * 1024
