@@ -10,13 +10,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 
-from callstats.columns import CDR_BY_NAME, Kind
 from tests.support import cdr_lists as ref
 from tests.support.api import Api
 from tests.support.jsonapi import bad_filter, bad_page, bad_sort, get, not_allowed, not_found
@@ -60,99 +58,6 @@ class Example:
         return cls(100 + n, (1000 + 2 * n, 1001 + 2 * n), n * 100_000)
 
 
-def spelled_name(draw: st.DrawFn, name: str) -> str:
-    """snake_case, yeti-client's camelCase or dasherized: one filter."""
-    style = draw(st.sampled_from(["snake", "snake", "camel", "dash"]))
-    if style == "camel":
-        head, *rest = name.split("_")
-        return head + "".join(p.capitalize() for p in rest)
-    return name.replace("_", "-") if style == "dash" else name
-
-
-@st.composite
-def conditions(draw: st.DrawFn, rows: list[dict], type_name: str, usable: dict[int, str]
-               ) -> tuple[list[ref.Condition], list[tuple[str, str]]]:
-    names = [*ref.shown_columns(type_name), "id", "account_id"]
-    chosen = draw(st.lists(st.sampled_from(names), max_size=3))
-    found: list[ref.Condition] = []
-    params: list[tuple[str, str]] = []
-    used: set[tuple[str, str]] = set()
-    for name in chosen:
-        if name == "account_id":
-            op = draw(st.sampled_from(["eq", "not_eq", "in", "not_in"]))
-            count = draw(st.integers(1, 2)) if op in ref.LIST_OPS else 1
-            picked = draw(st.lists(st.sampled_from(sorted(usable)), min_size=count,
-                                   max_size=count))
-            text = ",".join(usable[a].upper() if draw(st.booleans()) else usable[a]
-                            for a in picked)
-            value: object = tuple(picked) if op in ref.LIST_OPS else picked[0]
-            column = ref.SIDES[type_name][1]
-        else:
-            kind = CDR_BY_NAME[name].kind
-            op = draw(st.sampled_from(ref.OPS_BY_KIND[kind]))
-            pool = _pool(rows, name, kind, op)
-            count = draw(st.integers(1, 3)) if op in ref.LIST_OPS else 1
-            values = draw(st.lists(st.sampled_from(pool), min_size=count, max_size=count))
-            text = ref.filter_text(kind, op, values)
-            if kind is Kind.BOOL and draw(st.booleans()):
-                text = "1" if values[0] else "0"
-            value = tuple(values) if op in ref.LIST_OPS else values[0]
-            column = name
-        if (name, op) in used:
-            continue
-        used.add((name, op))
-        found.append(ref.Condition(column, op, value))
-        params.append((f"filter[{spelled_name(draw, f'{name}_{op}')}]", text))
-    return found, params
-
-
-def _pool(rows: list[dict], name: str, kind: Kind, op: str) -> list[object]:
-    seen = [r[name] for r in rows if r.get(name) is not None]
-    if kind is Kind.TS:
-        return sorted({*seen, *(t + d for t in seen[:5] for d in (-1, 1)), NOW - ref.DAY,
-                       NOW})
-    if kind is Kind.INT:
-        return sorted({*seen, *ref.INTS, *ref.DURATIONS})
-    if kind is Kind.DEC:
-        return sorted({*seen, *ref.RATES, *ref.PRICES, Decimal("0.05000000001"),
-                       Decimal("-0.0000005")})
-    if kind is Kind.BOOL:
-        return [True, False]
-    texts = {*seen, *ref.STRINGS}
-    if op in ("cont", "cont_any", "start", "end"):
-        texts |= {t[1:] for t in seen if len(t) > 1} | {t[:2].swapcase() for t in seen}
-    return sorted(t for t in texts if t)
-
-
-@st.composite
-def list_requests(draw: st.DrawFn, rows: list[dict], type_name: str, usable: dict[int, str]
-                  ):  # type: ignore[no-untyped-def]
-    found, params = draw(conditions(rows, type_name, usable))
-    sortable = [*ref.shown_columns(type_name), "id"]
-    sort_name = draw(st.one_of(st.none(), st.sampled_from(sortable)))
-    sort = ("time_start", True)
-    if sort_name is not None:
-        descending = draw(st.booleans())
-        key = sort_name.replace("_", "-") if draw(st.booleans()) else sort_name
-        params.append(("sort", ("-" if descending else "") + key))
-        sort = (sort_name, descending)
-    fields = None
-    if draw(st.integers(0, 3)) == 0:
-        fields = draw(st.lists(st.sampled_from([*ref.shown_columns(type_name), "rec"]),
-                               unique=True, max_size=5))
-        params.append((f"fields[{type_name}]", ",".join(f.replace("_", "-") for f in fields)))
-    link_params = list(params)
-    size = draw(st.sampled_from([None, 1, 2, 3, 7, 50, 1000]))
-    number = draw(st.one_of(st.none(), st.integers(1, 12)))
-    if size is not None:
-        params.append(("page[size]", str(size)))
-    if number is not None:
-        params.append(("page[number]", str(number)))
-    as_csv = draw(st.integers(0, 4)) == 0
-    return found, sort, fields, number or 1, size or 50, link_params, \
-        draw(st.permutations(params)), as_csv
-
-
 @EXAMPLES
 @given(data=st.data())
 def test_lists_match_the_reference(world: World, data: st.DataObject) -> None:
@@ -173,7 +78,7 @@ def test_lists_match_the_reference(world: World, data: st.DataObject) -> None:
         type_name = data.draw(st.sampled_from(list(ref.SIDES)))
         usable, token = callers[data.draw(st.sampled_from(list(callers)))]
         found, sort, fields, number, size, link_params, params, as_csv = data.draw(
-            list_requests(rows, type_name, usable))
+            ref.list_requests(rows, type_name, usable, NOW))
         note(f"{type_name} {params} csv={as_csv}")
         chosen = ref.selected(rows, type_name, usable, found, sort, NOW)
         event(f"rows: {min(len(chosen), 3)}{'+' if len(chosen) >= 3 else ''}")
