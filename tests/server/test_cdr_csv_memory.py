@@ -1,6 +1,10 @@
 """`Accept: text/csv` on /cdrs streams every matching row with constant server memory
 (SPEC 9.3): a real `callstats serve` over a million stored CDRs, its RSS sampled while a
-tenth of them and then all of them stream out; the peak must not grow with the rows."""
+fifth of them and then all of them stream out; the peak must not grow with the rows.
+
+The server's memory rises over the first chunks of a stream (the store's and Arrow's
+pools fill to the size of one chunk's work) and then stays level: a warm-up stream of a
+fifth runs first, so both measured streams start from that plateau."""
 
 from __future__ import annotations
 
@@ -83,16 +87,20 @@ def test_csv_memory_does_not_grow_with_the_rows(tmp_path: Path) -> None:
             token = jwt.encode({"aud": ["customer-v1"], "sub": "D", "cfg": {"customer_id": 1},
                                 "exp": int(time.time()) + 3600}, SECRET, algorithm="HS256")
             pid = server.process.pid
-            stream(client, token, NOW - 86_400 * SECOND // 10, pid)  # warm up
+            stream(client, token, NOW - SPAN // 5, pid)  # warm up
             before = rss_kib(pid)
-            tenth_lines, tenth_peak = stream(client, token, NOW - SPAN // 10, pid)
+            fifth_lines, fifth_peak = stream(client, token, NOW - SPAN // 5, pid)
             all_lines, all_peak = stream(client, token, 0, pid)
+            _, again_peak = stream(client, token, 0, pid)
     finally:
         stop(server)
     assert all_lines == ROWS + 1
-    assert ROWS // 20 < tenth_lines - 1 < ROWS // 5
-    grown_tenth, grown_all = tenth_peak - before, all_peak - before
-    print(f"RSS before {before} KiB; peak +{grown_tenth} KiB for {tenth_lines - 1} rows, "
-          f"+{grown_all} KiB for {all_lines - 1} rows")
-    # Ten times the rows: a copy of them would be ~250 MB more; allow noise, not growth.
-    assert grown_all < grown_tenth + 40 * 1024
+    assert ROWS // 8 < fifth_lines - 1 < ROWS // 3
+    print(f"RSS {before} KiB after the warm-up; peak {fifth_peak} KiB streaming "
+          f"{fifth_lines - 1} rows, {all_peak} KiB streaming {all_lines - 1} rows, "
+          f"{again_peak} KiB streaming them again")
+    # Five times the rows (~200 MB more of CSV) stay within one chunk's working set (a
+    # 25k-row chunk as Arrow, its text and its CSV bytes: ~40 MB) plus the allocators'
+    # noise; streaming everything again adds nothing.
+    assert all_peak < fifth_peak + 64 * 1024
+    assert again_peak < all_peak + 24 * 1024

@@ -12,7 +12,7 @@ from callstats.queries import CdrListQuery
 from callstats.stores import cdr_sql
 from callstats.stores.sql import Dialect, Statement
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 25_000
 
 
 class SqlCdrs:
