@@ -6,8 +6,8 @@ ransack filter the specs run, the show's attributes), with yeti's data and answe
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
