@@ -17,6 +17,7 @@ import asyncio
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -70,7 +71,7 @@ def cases() -> list[tuple[str, int, str, dict[str, str], str]]:
 class InProcess:
     """One app over one store, driven through httpx's ASGI transport on a private loop."""
 
-    def __init__(self, url: str, data_dir: Path):
+    def __init__(self, url: str, data_dir: Path, clock: Callable[[], float] = time.time):
         data_dir.mkdir(parents=True, exist_ok=True)
         metadata = data_dir / "metadata.sqlite"
         if not metadata.exists():
@@ -82,7 +83,7 @@ class InProcess:
                                      uuid_of(account), id=account)
             store.close()
         settings = Settings(data_dir=data_dir, store=url, jwt_secret=SECRET)
-        self.services = Services.open(settings)
+        self.services = Services.open(settings, clock)
         self.loop = asyncio.new_event_loop()
         self.client = httpx.AsyncClient(transport=httpx.ASGITransport(
             app=create_app(services=self.services)), base_url="http://bench")

@@ -1,7 +1,8 @@
 """SPEC 7 on the JSON:API resources (SPEC 9): no filter, id, uuid, sort, page or fields
-lets a caller see an account it may not use, on /accounts, /accounts/{uuid} and both
-charts, for every kind of token: a login (all accounts or some), a dynamic token (all or
-some), another customer's, a deleted login, a client outside allowed_ips.
+lets a caller see an account it may not use, on /accounts, /accounts/{uuid}, the CDR
+lists and their /{id} (JSON and CSV), and both charts, for every kind of token: a login
+(all accounts or some), a dynamic token (all or some), another customer's, a deleted
+login, a client outside allowed_ips.
 
 Account 101 (customer 1) holds 1 call, 102 (customer 1) 2 calls, 201 (customer 2) 4 calls,
 live and in CDRs, so every chart value names the one account it was computed from."""
@@ -13,7 +14,14 @@ from dataclasses import dataclass
 import pytest
 
 from tests.support.api import Api
-from tests.support.jsonapi import blank_account, chart_body, get, not_found, post_chart
+from tests.support.jsonapi import (
+    bad_filter,
+    blank_account,
+    chart_body,
+    get,
+    not_found,
+    post_chart,
+)
 from tests.support.tenants import A1, A2, ALLOWED_IP, B1, CALLS, OWNER, UUIDS
 from tests.support.times import SECOND
 from tests.support.wire import UNAUTHORIZED
@@ -50,7 +58,8 @@ def world(make_api) -> World:  # type: ignore[no-untyped-def]
     tokens["d_all"] = api.dynamic_token(1)
     tokens["d_some"] = api.dynamic_token(1, account_ids=[A2])
     tokens["d_foreign"] = api.dynamic_token(1, account_ids=[B1])  # names another's account
-    may_use = {"a_all": {A1, A2}, "a_some": {A1}, "b_all": {B1}, "d_all": {A1, A2},
+    tokens["b_dyn"] = api.dynamic_token(2)
+    may_use = {"b_dyn": {B1}, "a_all": {A1, A2}, "a_some": {A1}, "b_all": {B1}, "d_all": {A1, A2},
                "d_some": {A2}, "d_foreign": set()}
     return World(api, tokens, may_use)
 
@@ -121,10 +130,76 @@ def test_charts_only_for_usable_accounts_and_only_their_calls(
             assert cps == {"0.0", f"{CALLS[account] / 60:.4f}".rstrip("0")}
 
 
+# --- the CDR lists (SPEC 9.3) -------------------------------------------------------------
+
+CDR_ACCOUNT = {cdr: account for cdr, account in enumerate(
+    (a for a in OWNER for _ in range(CALLS[a])), start=1)}  # the world's ids, in order
+EVERY_ID = ",".join(map(str, CDR_ACCOUNT))
+SINCE = "2000-01-01T00:00:00Z"
+
+
+def _cdr_requests(usable: list[str]) -> list[dict[str, str]]:
+    requests: list[dict[str, str]] = [{}, {"filter[time_start_gteq]": SINCE},
+                                      {"filter[id_in]": EVERY_ID},
+                                      {"filter[id_not_in]": "1"}, {"filter[duration_gt]": "0"},
+                                      {"fields[cdrs]": "duration"}]
+    requests += [{"filter[id_eq]": str(i)} for i in CDR_ACCOUNT]
+    requests += [{"filter[account_id_eq]": u} for u in usable]
+    requests += [{"filter[account_id_not_eq]": u} for u in usable]
+    requests += [{"filter[account_id_not_in]": u} for u in usable]
+    requests += [{"sort": s} for s in ("id", "-id", "duration", "-time-start", "local-tag")]
+    requests += [{"page[size]": "1", "page[number]": str(n), "sort": "id"} for n in range(1, 9)]
+    return requests
+
+
+@pytest.mark.parametrize("type_name", ["cdrs", "incoming-cdrs"])
+@pytest.mark.parametrize("principal", [*PRINCIPALS, "b_dyn"])
+def test_no_cdr_list_request_shows_another_accounts_cdrs(world: World, principal: str,
+                                                         type_name: str) -> None:
+    allowed = {str(i) for i, a in CDR_ACCOUNT.items() if a in world.may_use[principal]}
+    token = world.tokens[principal]
+    usable = [UUIDS[a] for a in sorted(world.may_use[principal])]
+    everything = get(world.api, f"/{type_name}", token).json()
+    assert {d["id"] for d in everything["data"]} == allowed  # and every allowed one
+    for params in _cdr_requests(usable):
+        body = get(world.api, f"/{type_name}", token, params).json()
+        assert {d["id"] for d in body["data"]} <= allowed, params
+        assert body["meta"]["total-count"] <= len(allowed), params
+        for item in body["data"]:
+            account = item["relationships"]["account"]["data"]["id"]
+            assert account == UUIDS[CDR_ACCOUNT[int(item["id"])]]
+        csv = get(world.api, f"/{type_name}", token, params, {"Accept": "text/csv"})
+        shown = {line.split(",")[0] for line in csv.text.splitlines()[1:]}
+        assert shown <= allowed, params
+
+
+@pytest.mark.parametrize("type_name", ["cdrs", "incoming-cdrs"])
+@pytest.mark.parametrize("principal", [*PRINCIPALS, "b_dyn"])
+def test_cdr_show_and_account_filters_only_for_usable_accounts(
+        world: World, principal: str, type_name: str) -> None:
+    token = world.tokens[principal]
+    for cdr, account in CDR_ACCOUNT.items():
+        response = get(world.api, f"/{type_name}/{cdr}", token)
+        if account in world.may_use[principal]:
+            assert response.status_code == 200
+        else:
+            assert (response.status_code, response.json()) == (
+                404, {"errors": [not_found(str(cdr))]})
+    for account, account_uuid in UUIDS.items():
+        if account in world.may_use[principal]:
+            continue
+        for op in ("eq", "not_eq", "in", "not_in"):
+            name = f"account_id_{op}"
+            response = get(world.api, f"/{type_name}", token, {f"filter[{name}]": account_uuid})
+            assert (response.status_code, response.json()) == (
+                400, {"errors": [bad_filter(name, account_uuid)]})
+
+
 @pytest.mark.parametrize("principal", ["a_gone", "a_ip", "none", "garbage"])
 def test_no_valid_token_no_answer(world: World, principal: str) -> None:
     token = world.tokens.get(principal, None if principal == "none" else "x.y.z")
-    requests = [("GET", "/accounts"), ("GET", f"/accounts/{UUIDS[A1]}")]
+    requests = [("GET", "/accounts"), ("GET", f"/accounts/{UUIDS[A1]}"), ("GET", "/cdrs"),
+                ("GET", "/cdrs/1"), ("GET", "/incoming-cdrs"), ("GET", "/incoming-cdrs/1")]
     for _, path in requests:
         response = get(world.api, path, token)
         assert (response.status_code, response.content) == (401, UNAUTHORIZED), path

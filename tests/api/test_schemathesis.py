@@ -1,5 +1,6 @@
 """schemathesis against /openapi.json, in-process over the ASGI app, with every check on:
-every operation (customer API with its JSON:API resources and charts, PBX, admin,
+every operation (customer API with its JSON:API resources — the CDR lists too — and
+charts, PBX, admin,
 operations), with valid credentials, answers
 without a 5xx, with a status, content type, headers and body its schema documents, refuses
 schema-invalid input, and answers 405 with a matching Allow for methods it does not serve.
@@ -71,8 +72,13 @@ def _aim(case) -> None:  # type: ignore[no-untyped-def]
     client = (case.path_parameters or {}).get("client_id")
     if isinstance(client, str) and len(client) % 2 == 0:
         case.path_parameters["client_id"] = "@me" if len(client) % 4 else "1"
+    for key in ("filter[account_id_eq]", "filter[account_id_in]"):
+        if _even(query, key):
+            query[key] = UUID  # a CDR list's own account
     if _even(case.path_parameters or {}, "id"):
-        case.path_parameters["id"] = UUID
+        # a CDR's id on the CDR lists (one the account has), an account's uuid elsewhere
+        case.path_parameters["id"] = str(len(case.path_parameters["id"])) \
+            if "cdrs/" in case.path else UUID
     linkage = _account_linkage(case.body)
     if linkage is not None and _even(linkage, "id"):  # only replaced, never added
         linkage["id"] = UUID

@@ -40,13 +40,29 @@ def _ask(api: Api, token: str) -> tuple[int, bytes]:
     return response.status_code, response.content
 
 
+# The CDR lists (SPEC 9.3) answer store failures as the reports do, in JSON and in CSV.
+CDR_REQUESTS = [({}, {}), ({"filter[time_start_gteq]": "2020-01-01"}, {"Accept": "text/csv"}),
+                ({}, {"Accept": "application/vnd.api+json"})]
+
+
+def _ask_cdrs(api: Api, token: str) -> list[tuple[int, bytes]]:
+    answers = []
+    for params, headers in CDR_REQUESTS:
+        response = api.get(V1 + "/cdrs", params=params, token=token, headers=headers)
+        answers.append((response.status_code, response.content))
+    response = api.get(V1 + "/incoming-cdrs/1", token=token)
+    return [*answers, (response.status_code, response.content)]
+
+
 def test_an_unreachable_clickhouse_is_503_store_unavailable(tmp_path: Path) -> None:
     with clickhouse_http_server(tmp_path / "ch") as url:
         api = Api(tmp_path / "data", NOW, store=f"{url}/faults")
         token = _tenant(api)
         assert _ask(api, token)[0] == 200
+        assert all(status in (200, 404) for status, _ in _ask_cdrs(api, token))
     try:  # the engine's process is gone now
         assert _ask(api, token) == (503, b'{"error":"store unavailable"}')
+        assert _ask_cdrs(api, token) == [(503, b'{"error":"store unavailable"}')] * 4
     finally:
         api.close()
 
@@ -92,6 +108,7 @@ def test_a_statement_the_engine_refuses_is_500_with_details_only_in_the_log(
             store.db.command(f"DROP TABLE {store.table('cdrs')}")
         status, body = _ask(api, token)
         assert (status, body) == (500, b'{"error":"internal server error"}')
+        assert _ask_cdrs(api, token) == [(500, b'{"error":"internal server error"}')] * 4
         logged = "\n".join(r.getMessage() + str(r.exc_info) for r in caplog.records)
         assert "cdr" in logged.lower()  # the engine's own words are in the log
     finally:

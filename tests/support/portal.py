@@ -238,7 +238,10 @@ def footer_row(page: Page, selector: str) -> dict[str, str]:
 
 
 def shown(value: object) -> str:
-    """How a table shows an API value: as the API wrote it, null as an em dash."""
+    """How a table shows an API value: as the API wrote it (JSON's `true`), null as an em
+    dash."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return "—" if value is None else str(value)
 
 

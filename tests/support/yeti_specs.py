@@ -114,3 +114,126 @@ AUTH = (
              "cookie-and-invalid-header", 401),
     AuthCase("with logout Cookie header", "logout-cookie", 401),
 )
+
+
+# --- the CDR lists -------------------------------------------------------------------------
+# Written from yeti-web's spec/requests/api/rest/customer/v1/cdrs_controller_spec.rb and
+# incoming_cdrs_controller_spec.rb, with the shared examples json_api_check_pagination,
+# jsonapi_filters_by_{number,datetime,boolean,string,inet}_field. Every context: CDRs of
+# someone else (2) and 2 non-last CDRs of the caller's account exist besides its own.
+# Ages are hours before the clock. yeti's `:with_id_and_uuid` ransack filter on `id`
+# is left out (the records' ids are the factory's); yeti's extra attributes (pai_in,
+# destination_reverse_billing, customer_acc_vat, …) are not SPEC 9.3 columns.
+
+@dataclass(frozen=True)
+class WindowCase:
+    context: str
+    params: dict[str, str]  # {"filter[…]": "<ago 48>"}: `48.hours.ago.strftime('%F %T')`
+    included: tuple[float, ...]  # ages of the CDRs expected
+    excluded: tuple[float, ...]  # ages of the CDRs that must not show
+
+
+WINDOW = (
+    WindowCase("with default filters (time_start_gteq)", {}, (0, 23), (25, 35)),
+    WindowCase("with time_start_gteq filter", {"filter[time_start_gteq]": "<ago 48>"},
+               (0, 23, 47), (49, 2400)),
+    WindowCase("with time_start_gt filter", {"filter[time_start_gt]": "<ago 48>"},
+               (0, 23, 47), (49, 2400)),
+)
+
+# json_api_check_pagination over `records_qty` CDRs, newest first (records_ids are ordered
+# by time_start desc): (context, records_qty, params, slice of records_ids expected).
+PAGINATION = (
+    ("with pagination page 1 size 10", 12, {"page[number]": "1", "page[size]": "10"},
+     (0, 10)),
+    ("with pagination page 2 size 10", 12, {"page[number]": "2", "page[size]": "10"},
+     (10, 12)),
+    ("with pagination page 1 size default", 51, {"page[number]": "1"}, (0, 50)),
+    ("with pagination page default size default", 51, {}, (0, 50)),
+)
+
+# `with filters by account`: the caller's `account` holds 2 CDRs; `another` (and
+# `another2`, empty) are the customer's too; one CDR of `another` is the expected record.
+ACCOUNT_FILTERS = (
+    ("account_id_eq", "{another}"),
+    ("account_id_not_eq", "{account}"),
+    ("account_id_in", "{another},{another2}"),
+    ("account_id_not_in", "{account},{another2}"),
+)
+
+# jsonapi_filters_by_number_field: records with smaller 1 and greater 2.
+NUMBER_FILTERS = (
+    ("eq", "{smaller}", "smaller", "greater"), ("not_eq", "{smaller}", "greater", "smaller"),
+    ("lt", "{greater}", "smaller", "greater"), ("lteq", "{smaller}", "smaller", "greater"),
+    ("gt", "{smaller}", "greater", "smaller"), ("gteq", "{greater}", "greater", "smaller"),
+    ("in", "{greater},999", "greater", "smaller"),
+    ("not_in", "{smaller},999", "greater", "smaller"),
+)
+# jsonapi_filters_by_datetime_field: smaller `Date.yesterday`, greater `Date.today` (as
+# `YYYY-MM-DD`, midnight UTC), and `DateTime.now` in the lists.
+DATETIME_FILTERS = (
+    ("eq", "{smaller}", "smaller", "greater"), ("not_eq", "{smaller}", "greater", "smaller"),
+    ("lt", "{greater}", "smaller", "greater"), ("lteq", "{smaller}", "smaller", "greater"),
+    ("gt", "{smaller}", "greater", "smaller"), ("gteq", "{greater}", "greater", "smaller"),
+    ("in", "{greater},{now}", "greater", "smaller"),
+    ("not_in", "{smaller},{now}", "greater", "smaller"),
+)
+BOOLEAN_FILTERS = (("eq", "true", "true", "false"), ("not_eq", "true", "false", "true"))
+# jsonapi_filters_by_inet_field: records 0.0.0.0 (suitable) and 1.1.1.1 (other).
+INET_FILTERS = (
+    ("eq", "0.0.0.0", "suitable", "other"), ("not_eq", "1.1.1.1", "suitable", "other"),
+    ("in", "0.0.0.0,2.2.2.2", "suitable", "other"),
+    ("not_in", "1.1.1.1,2.2.2.2", "suitable", "other"),
+)
+
+# The attributes each list's spec filters, by shared example.
+CDR_FILTERED = {
+    "cdrs": {
+        "number": ("duration", "lega_disconnect_code", "auth_orig_transport_protocol_id",
+                   "auth_orig_port", "destination_initial_rate", "destination_next_rate",
+                   "destination_fee", "destination_initial_interval",
+                   "destination_next_interval", "customer_price", "customer_duration"),
+        "datetime": ("time_start", "time_connect", "time_end"),
+        "boolean": ("success",),
+        "string": ("lega_disconnect_reason", "dst_prefix_in", "src_prefix_in", "src_name_in",
+                   "src_prefix_routing", "dst_prefix_routing", "diversion_in",
+                   "orig_call_id", "local_tag", "destination_prefix", "ruri_domain",
+                   "to_domain", "from_domain"),
+        "inet": ("auth_orig_ip",),
+    },
+    "incoming-cdrs": {
+        "number": ("duration", "legb_disconnect_code", "dialpeer_initial_rate",
+                   "dialpeer_next_rate", "dialpeer_fee", "dialpeer_initial_interval",
+                   "dialpeer_next_interval", "vendor_price", "vendor_duration"),
+        "datetime": ("time_start", "time_connect", "time_end"),
+        "boolean": ("success",),
+        "string": ("legb_disconnect_reason", "dst_prefix_out", "src_prefix_out",
+                   "src_name_out", "src_prefix_routing", "dst_prefix_routing",
+                   "diversion_out", "local_tag", "dialpeer_prefix", "legb_user_agent"),
+    },
+}
+
+# `returns record with expected attributes` of GET /cdrs/{id} and /incoming-cdrs/{id}:
+# every attribute key, each the record's value as Rails writes it, `rec` false (no
+# recording profile). yeti's show writes `relationships.account.links`; SPEC 9.1 decides
+# on `relationships.account.data`, which the index's `include account` context checks.
+SHOW_KEYS = {
+    "cdrs": ("time-start", "time-connect", "time-end", "duration", "success",
+             "destination-initial-interval", "destination-initial-rate",
+             "destination-next-interval", "destination-next-rate", "destination-fee",
+             "customer-price", "customer-duration", "src-name-in", "src-prefix-in",
+             "from-domain", "dst-prefix-in", "to-domain", "ruri-domain", "diversion-in",
+             "local-tag", "orig-call-id", "lega-disconnect-code", "lega-disconnect-reason",
+             "auth-orig-transport-protocol-id", "auth-orig-ip", "auth-orig-port",
+             "src-prefix-routing", "dst-prefix-routing", "destination-prefix",
+             "lega-user-agent", "rec"),
+    "incoming-cdrs": ("time-start", "time-connect", "time-end", "duration", "success",
+                      "dialpeer-initial-interval", "dialpeer-initial-rate",
+                      "dialpeer-next-interval", "dialpeer-next-rate", "dialpeer-fee",
+                      "dialpeer-prefix", "vendor-price", "vendor-duration", "src-name-out",
+                      "src-prefix-out", "dst-prefix-out", "src-prefix-routing",
+                      "dst-prefix-routing", "diversion-out", "local-tag",
+                      "legb-disconnect-code", "legb-disconnect-reason", "sign-term-ip",
+                      "sign-term-port", "sign-term-transport-protocol-id", "term-call-id",
+                      "legb-user-agent", "rec"),
+}

@@ -10,7 +10,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from callstats import __version__
-from callstats.http import admin, customer_api, customer_charts, customer_resources, ops, pbx_api
+from callstats.http import (
+    admin,
+    customer_api,
+    customer_cdrs,
+    customer_charts,
+    customer_resources,
+    ops,
+    pbx_api,
+)
 from callstats.http.customer_headers import CustomerHeaders
 from callstats.http.errors import install_error_handlers
 from callstats.http.maintenance import Maintenance
@@ -59,7 +67,8 @@ def create_app(
     install_error_handlers(app)
     every_operation = documented(*EVERY_OPERATION)  # the server's own answers
     for router in (ops.router, admin.router, customer_api.router(),
-                   customer_resources.router(), customer_charts.router(), pbx_api.router(),
+                   customer_resources.router(), customer_cdrs.router(),
+                   customer_charts.router(), pbx_api.router(),
                    portal_router(settings)):
         app.include_router(router, responses=every_operation)
     app.add_middleware(MethodGuard, routes=app.router.routes)

@@ -78,7 +78,8 @@ def list_parameters(resource: Resource) -> list[dict[str, object]]:
     return params
 
 
-def list_operation(resource: Resource) -> dict[str, object]:
+def list_operation(resource: Resource, csv: bool = False) -> dict[str, object]:
+    """`csv`: the list also answers `Accept: text/csv` with every matching record."""
     document = {"type": "object", "required": ["data", "meta", "links"], "properties": {
         "data": {"type": "array", "items": resource_schema(resource)},
         "meta": {"type": "object", "required": ["total-count"],
@@ -86,9 +87,13 @@ def list_operation(resource: Resource) -> dict[str, object]:
         "links": {"type": "object", "required": ["first", "last"],
                   "properties": {k: {"type": "string"}
                                  for k in ("first", "prev", "next", "last")}}}}
+    content: dict[str, object] = {MEDIA_TYPE: {"schema": document}}
+    if csv:
+        content["text/csv"] = {"schema": {"type": "string"}}
     return {"parameters": list_parameters(resource), "responses": {
-        "200": {"description": f"A page of {resource.type}",
-                "content": {MEDIA_TYPE: {"schema": document}}},
+        "200": {"description": f"A page of {resource.type}"
+                               + (" (text/csv: every matching one)" if csv else ""),
+                "content": content},
         "304": {"description": "Not modified (If-None-Match matched the ETag)"},
         "400": _errors("A filter, sort, page or fields value that cannot be used"),
         "401": _UNAUTHORIZED,

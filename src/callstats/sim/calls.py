@@ -295,11 +295,84 @@ def _cdr_columns(model: TrafficModel, calls: dict[str, Any], legs: dict[str, np.
         "answered_elsewhere": pa.array(outcome == Leg.ANSWERED_ELSEWHERE),
         "pdd": pa.array(np.round(legs["pdd"], 3), mask=~legs["rang"]),
         "success": pa.array(duration > 0),
+        **_yeti_fields(model, calls, legs, codes, unrouted),
     }
-    # The yeti fields the model does not draw yet stay unset (NULL), as in a switch's
-    # CDR that lacks them.
     return {c.name: columns[c.name] if c.name in columns else pa.nulls(len(call), arrow_type(c))
             for c in CDR_COLUMNS}
+
+
+# SIP reason phrases of the codes the outcomes write (RFC 3261 wording).
+_REASONS = {200: "OK", 302: "Moved Temporarily", 404: "Not Found", 408: "Request Timeout",
+            480: "Temporarily Unavailable", 486: "Busy Here", 487: "Request Terminated",
+            500: "Server Internal Error", 503: "Service Unavailable", 603: "Decline"}
+_USER_AGENTS = ["Asterisk PBX 18.20.0", "FPBX-16.0.40(18.20.0)",
+                "Yealink SIP-T46U 108.86.0.20",
+                "Grandstream UCM6302 1.0.27.10", "FreeSWITCH-mod_sofia/1.10.11",
+                "Cisco-SIPGateway/IOS-15.x"]
+_VENDOR_AGENTS = ["YETI SBC", "Sippy Softswitch v2023", "FreeSWITCH-mod_sofia/1.10.9",
+                  "Kamailio (5.7.4 (x86_64/linux))"]
+
+
+def _reasons(codes: pa.Array) -> pa.Array:
+    known = pa.array(list(_REASONS), pa.int64())
+    return pa.array(list(_REASONS.values()), pa.string()).take(
+        pc.index_in(codes, value_set=known))
+
+
+def _yeti_fields(model: TrafficModel, calls: dict[str, Any], legs: dict[str, np.ndarray],
+                 codes: dict[str, pa.Array], unrouted: np.ndarray) -> dict[str, pa.Array]:
+    """SPEC 3.1's yeti fields as the switch fills them: the tariff each side billed with
+    (rate deck prefix, intervals, per-minute rates, no fees), the numbers as sent on to the
+    vendor, the SIP domains, call ids and user agents of both legs, the reason phrases."""
+    call, flow = legs["call"], legs["flow"]
+    vendor = np.maximum(legs["vendor"], 0)
+    inbound = model.inbound[flow]
+    route = calls["route"][call]
+    labels = model.route_label + [model.inbound_label]
+    prefix = pick_text(labels, np.where(inbound, len(labels) - 1, route))
+    customer_rate, vendor_rate = _rates(model, calls, legs)
+    rate = pa.decimal128(28, 10)
+    selling = decimals_from_micros(customer_rate).cast(rate)
+    buying = pc.if_else(pa.array(unrouted), pa.scalar(None, rate),
+                        decimals_from_micros(vendor_rate).cast(rate))
+    zero = decimals_from_micros(np.zeros(len(call), np.int64)).cast(rate)
+    origins = [model.flow_origin(i) for i in range(len(model.inbound))]
+    transport = np.array([o[0] for o in origins], dtype=np.int64)[flow]
+    port = np.array([o[1] for o in origins], dtype=np.int64)[flow]
+    node_index = np.searchsorted(model.node_ids, calls["node"][call])
+    node_ip = pick_text([model.node_ip[int(i)] for i in model.node_ids], node_index)
+    origin_ip = pick_text(model.ips, calls["ip"][call])
+    vendor_ip = pick_text(model.vendor_ip, vendor, unrouted)
+    tag = calls["tag"].take(pa.array(call))
+    seconds = np.ones(len(call), dtype=np.int64)
+    return {
+        "destination_prefix": prefix,
+        "destination_initial_interval": ints(model.billing_initial[flow]),
+        "destination_next_interval": ints(model.billing_next[flow]),
+        "destination_initial_rate": selling, "destination_next_rate": selling,
+        "destination_fee": zero,
+        "dialpeer_prefix": pc.if_else(pa.array(unrouted), pa.scalar(None, pa.string()), prefix),
+        "dialpeer_initial_interval": ints(seconds, unrouted),
+        "dialpeer_next_interval": ints(seconds, unrouted),
+        "dialpeer_initial_rate": buying, "dialpeer_next_rate": buying,
+        "dialpeer_fee": pc.if_else(pa.array(unrouted), pa.scalar(None, rate), zero),
+        "lega_disconnect_reason": _reasons(codes["lega_disconnect_code"]),
+        "legb_disconnect_reason": _reasons(codes["legb_disconnect_code"]),
+        "src_name_out": numbers_as_text(calls["calling"][call]),
+        "src_prefix_out": numbers_as_text(calls["calling"][call]),
+        "dst_prefix_out": numbers_as_text(calls["called"][call]),
+        "from_domain": origin_ip, "to_domain": node_ip, "ruri_domain": node_ip,
+        "orig_call_id": pc.binary_join_element_wise(tag, origin_ip, "@"),
+        "term_call_id": pc.binary_join_element_wise(
+            tag, pa.array(np.char.mod("%d", np.arange(len(call)) % 97)), node_ip, "-"),
+        "lega_user_agent": pick_text(_USER_AGENTS, calls["ip"][call] % len(_USER_AGENTS)),
+        "legb_user_agent": pick_text(_VENDOR_AGENTS, vendor % len(_VENDOR_AGENTS), unrouted),
+        "sign_term_ip": vendor_ip,
+        "sign_term_port": ints(np.full(len(call), 5060), unrouted),
+        "sign_term_transport_protocol_id": ints(np.ones(len(call), dtype=np.int64), unrouted),
+        "auth_orig_transport_protocol_id": ints(transport),
+        "auth_orig_port": ints(port),
+    }
 
 
 def _live_columns(model: TrafficModel, calls: dict[str, Any], legs: dict[str, np.ndarray]

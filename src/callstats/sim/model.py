@@ -71,6 +71,9 @@ class TrafficModel:
         ]
         self.vendor_id = np.array([v.customer.id for v, _, _ in accounts], dtype=np.int64)
         self.vendor_acc_id = np.array([a.id for _, a, _ in accounts], dtype=np.int64)
+        # Where each termination account's calls are signalled to (its first address).
+        self.vendor_ip = [(v.customer.signalling_ips or ("192.0.2.1",))[0]
+                          for v, _, _ in accounts]
         serves = np.array(
             [[not v.countries or iso in v.countries for iso in self.route_iso]
              for v, _, _ in accounts]

@@ -43,9 +43,10 @@ def json_rows(legs: pa.Table) -> list[dict[str, Any]]:
         legs = legs.append_column(f"{name}_us", pc.cast(column, pa.int64()))
         text = pc.strftime(column, format="%Y-%m-%d %H:%M:%S")  # %S carries the micros
         legs = legs.set_column(legs.schema.get_field_index(name), name, text)
-    for name in ("customer_price", "vendor_price"):
-        legs = legs.set_column(legs.schema.get_field_index(name), name,
-                               pc.cast(legs.column(name), pa.string()))
+    for name in legs.column_names:  # prices and rates: exact decimal text
+        if pa.types.is_decimal(legs.schema.field(name).type):
+            legs = legs.set_column(legs.schema.get_field_index(name), name,
+                                   pc.cast(legs.column(name), pa.string()))
     records: list[dict[str, Any]] = legs.to_pylist()
     return records
 

@@ -6,7 +6,7 @@ aggregates as plain integers and Decimals; everything above them is engine-agnos
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from callstats.ingest.batches import SnapshotBatch
 from callstats.queries import (
+    CdrListQuery,
     CodeCount,
     ConcurrentQuery,
     ConcurrentRow,
@@ -94,6 +95,17 @@ class Store(Protocol):
 
     def disconnect_codes(self, query: DisconnectCodesQuery) -> list[CodeCount]:
         """CDRs per disconnect code (SPEC 9.5), in no particular order."""
+
+    def cdr_count(self, query: CdrListQuery) -> int:
+        """How many CDRs the list matches (SPEC 9.3)."""
+
+    def cdr_page(self, query: CdrListQuery) -> list[tuple[object, ...]]:
+        """`query.limit` CDRs from `query.offset` in the list's order, `query.columns`
+        each (times as unix µs, decimals exact)."""
+
+    def cdr_chunks(self, query: CdrListQuery) -> Iterator[pa.Table]:
+        """Every matching CDR from `query.offset` on, in order, as Arrow tables of a
+        bounded size: constant memory whatever the list's length."""
 
     def concurrent_calls(self, query: ConcurrentQuery) -> list[ConcurrentRow]:
         """Per bucket: the sum over nodes of each node's peak matching-call count."""

@@ -28,6 +28,7 @@ from callstats.stores.clickhouse_transport import Target, Transport, open_transp
 from callstats.stores.history import EXACT_PDD, FIRST_CDR_COLUMNS, PDD_LIMIT, YETI_FIELDS_ADDED
 from callstats.stores.shadows import lower_shadow, shadowed, with_shadows
 from callstats.stores.sql import ClickHouseDialect, Dialect, Statement
+from callstats.stores.sql_cdrs import SqlCdrs
 from callstats.stores.sql_reports import SqlReports
 
 _TYPES = {Kind.INT: "Int64", Kind.BOOL: "Bool", Kind.STR: "String", Kind.TS: "Int64",
@@ -242,7 +243,7 @@ def _within_process(name: str) -> contextlib.nullcontext[None]:
     return contextlib.nullcontext()
 
 
-class ClickHouseStore(SqlReports):
+class ClickHouseStore(SqlReports, SqlCdrs):
     def __init__(self, url: str, *, retention_days: int | None = None, cluster: str = "",
                  query_timeout: float | None = None, writer_lock: WriterLock | None = None):
         target: Target = parse_url(url)
@@ -268,6 +269,10 @@ class ClickHouseStore(SqlReports):
     def run(self, statement: Statement) -> list[tuple[object, ...]]:
         settings = {"max_execution_time": self.query_timeout} if self.query_timeout else None
         return self.db.rows(statement.text, statement.params, settings)
+
+    def run_arrow(self, statement: Statement) -> pa.Table:
+        settings = {"max_execution_time": self.query_timeout} if self.query_timeout else None
+        return self.db.arrow(statement.text, statement.params, settings)
 
     # --- ingestion -----------------------------------------------------------------------
 

@@ -55,6 +55,10 @@ class Transport(Protocol):
              settings: Settings | None = None) -> Rows:
         """The result rows as tuples of Python values (int, str, bool, Decimal, None)."""
 
+    def arrow(self, sql: str, params: Params | None = None,
+              settings: Settings | None = None) -> pa.Table:
+        """The result as an Arrow table (texts as strings)."""
+
     def command(self, sql: str, params: Params | None = None) -> None: ...
 
     def insert_arrow(self, table: str, data: pa.Table) -> None:
@@ -209,6 +213,12 @@ class ChdbTransport:
         assert isinstance(table, pa.Table)
         return _arrow_rows(table)
 
+    def arrow(self, sql: str, params: Params | None = None,
+              settings: Settings | None = None) -> pa.Table:
+        table = self._query(sql, params, "Arrowtable", settings)
+        assert isinstance(table, pa.Table)
+        return table
+
     def command(self, sql: str, params: Params | None = None) -> None:
         self._query(sql, params, "CSV")
 
@@ -268,6 +278,14 @@ class HttpTransport:
             result = self._client.query(sql, parameters=dict(params or {}),
                                         settings=dict(settings or {}))
             return [tuple(row) for row in result.result_rows]
+        except self._errors as exc:
+            raise self._failure(exc) from exc
+
+    def arrow(self, sql: str, params: Params | None = None,
+              settings: Settings | None = None) -> pa.Table:
+        try:
+            return self._client.query_arrow(sql, parameters=dict(params or {}),
+                                            settings=dict(settings or {}))
         except self._errors as exc:
             raise self._failure(exc) from exc
 

@@ -10,6 +10,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -29,7 +30,10 @@ from callstats.stores.deadlines import Watchdog
 from callstats.stores.history import EXACT_PDD, FIRST_CDR_COLUMNS, PDD_LIMIT, YETI_FIELDS_ADDED
 from callstats.stores.shadows import lower_shadow, shadowed, with_shadows
 from callstats.stores.sql import DUCKDB, Statement
+from callstats.stores.sql_cdrs import SqlCdrs
 from callstats.stores.sql_reports import SqlReports
+
+T = TypeVar("T")
 
 _SQL_TYPES = {
     Kind.INT: "BIGINT",
@@ -186,7 +190,7 @@ def _open_failure(path: Path, message: str) -> str:
     return f"cannot open {path}: {message}"
 
 
-class DuckDBStore(SqlReports):
+class DuckDBStore(SqlReports, SqlCdrs):
     dialect = DUCKDB
 
     def __init__(self, path: str | Path, query_timeout: float | None = None):
@@ -227,10 +231,17 @@ class DuckDBStore(SqlReports):
         return cur
 
     def run(self, statement: Statement) -> list[tuple[object, ...]]:
+        return self._timed(lambda cur: cur.execute(statement.text, statement.params).fetchall())
+
+    def run_arrow(self, statement: Statement) -> pa.Table:
+        return self._timed(lambda cur: cur.sql(statement.text, params=statement.params)
+                           .to_arrow_table())
+
+    def _timed(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         cur = self.cursor()
         with self._watchdog.deadline(self.query_timeout, cur.interrupt) as expired:
             try:
-                return cur.execute(statement.text, statement.params).fetchall()
+                return work(cur)
             except duckdb.InterruptException:
                 if expired():
                     raise QueryTimeout(f"query ran over {self.query_timeout} s") from None

@@ -117,6 +117,14 @@ export function timeChart({ title, unit, t, series, zone, onPick, height = 230,
   const indexOfDrawn = new Map(t.map((time, i) => [time, i]));
   const chart = { figure, uplot: null, rebuild: () => {} };
 
+  // A clickable chart keeps half a bucket beside its first and last buckets, so a bucket
+  // on the range's edge is inside the plot, where a pointer can pick it.
+  const step = drawn.t.length > 1 ? drawn.t[1] - drawn.t[0] : 60;
+  const [low, high] = [drawn.t[0], drawn.t[drawn.t.length - 1]];
+  const initial = onPick && drawn.t.length
+    ? [Math.min(range ? range[0] : low, low) - step / 2, Math.max(range ? range[1] : high, high) + step / 2]
+    : range;
+
   const build = () => {
     if (chart.uplot) chart.uplot.destroy();
     const colours = palette();
@@ -129,8 +137,8 @@ export function timeChart({ title, unit, t, series, zone, onPick, height = 230,
       legend: { show: !compact, live: !compact },
       cursor: compact ? { show: false } : { drag: { x: true, y: false, setScale: true } },
       // The x axis spans the chosen range at first; zooming and panning move it freely.
-      scales: { x: range
-        ? { time: true, range: (u, min, max) => (u.status === 0 ? range : [min, max]) }
+      scales: { x: initial
+        ? { time: true, range: (u, min, max) => (u.status === 0 ? initial : [min, max]) }
         : { time: true } },
       series: [
         { label: `Time (${zone})`, value: (u, v) => (v === null ? "—" : formatTime(v, zone)) },
