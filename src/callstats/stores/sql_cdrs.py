@@ -63,5 +63,5 @@ def normalized(table: pa.Table) -> pa.Table:
 
 
 def _texty(kind: pa.DataType) -> bool:
-    return (pa.types.is_large_string(kind) or pa.types.is_binary(kind)
-            or pa.types.is_large_binary(kind) or pa.types.is_string_view(kind))
+    return any(test(kind) for test in (pa.types.is_large_string, pa.types.is_binary,
+                                       pa.types.is_large_binary, pa.types.is_string_view))
