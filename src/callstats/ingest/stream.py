@@ -109,12 +109,13 @@ def prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
 
 
 def store_cdr_body(store: Store, data: bytes, fmt: Format, max_body: int,
-                   max_string: int) -> InsertResult:
+                   max_string: int, piece_rows: int = PIECE_ROWS) -> InsertResult:
     """Parse and store one CDR body: a large Parquet one piece by piece where the store
     takes pieces, anything else parsed whole first (outside the store's write lock)."""
     if fmt is Format.PARQUET and isinstance(store, ChunkedInsert):
         body = decoded_body(data, max_body)
-        parquet = large_parquet(body)
+        parquet = large_parquet(body, piece_rows)
         if parquet is not None:
-            return store.insert_cdr_chunks(prefetched(cdr_pieces(body, parquet, max_string)))
+            return store.insert_cdr_chunks(
+                prefetched(cdr_pieces(body, parquet, max_string, piece_rows)))
     return store.insert_cdrs(parse_cdrs(data, fmt, max_body, max_string))

@@ -317,24 +317,35 @@ class DuckDBStore(SqlReports):
             "_row", pa.array(np.arange(table.num_rows, dtype=np.int64))
         )
         names = ", ".join(CDR_STORED)
-        lowest = pc.min(table.column("id")).as_py()
+        ids = table.column("id")
+        bounds = pc.min_max(ids)
+        lowest, highest = bounds["min"].as_py(), bounds["max"].as_py()
+        unique = pc.count_distinct(ids).as_py() == table.num_rows
         # Ids usually increase: the id range lets zone maps skip old row groups (the
         # clustered table is appended in sorted runs, each run one range of arrival), and
         # no look at the clustered table at all when every id is above its largest.
         stored = "cdr_rows" if lowest <= self._clustered_max_id() else (
             "(SELECT id FROM cdrs_recent UNION ALL SELECT id FROM cdrs_merging)")
-        new_rows = ("SELECT {what} FROM _batch b "
-                    "WHERE b._row IN (SELECT min(_row) FROM _batch GROUP BY id) "
-                    f"AND NOT EXISTS (SELECT 1 FROM {stored} c WHERE c.id = b.id "
-                    "  AND c.id BETWEEN (SELECT min(id) FROM _batch) "
-                    "  AND (SELECT max(id) FROM _batch))")
+        is_new = (f"NOT EXISTS (SELECT 1 FROM {stored} c WHERE c.id = b.id "
+                  "AND c.id BETWEEN $low AND $high)")
+        first = "" if unique else (  # the first row of each id the batch repeats
+            "b._row IN (SELECT min(_row) FROM _batch GROUP BY id) AND ")
+        span = {"low": lowest, "high": highest}
         cur.register("_batch", batch)
         try:
             if not picked_rows:
                 return int(cur.execute(
-                    f"INSERT INTO cdrs_recent ({names}) " + new_rows.format(what=names)
-                ).fetchall()[0][0])
-            found = cur.execute(new_rows.format(what="_row") + " ORDER BY _row").fetchnumpy()
+                    f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _batch b "
+                    f"WHERE {first}{is_new}", span).fetchall()[0][0])
+            if unique:  # the common case: nothing stored yet, every row goes in as it is
+                [(known,)] = cur.execute(
+                    f"SELECT count(*) FROM {stored} c WHERE c.id BETWEEN $low AND $high "
+                    "AND c.id IN (SELECT id FROM _batch)", span).fetchall()
+                if not known:
+                    cur.execute(f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _batch")
+                    return pa.array(np.arange(table.num_rows, dtype=np.int64))
+            found = cur.execute(f"SELECT _row FROM _batch b WHERE {first}{is_new} "
+                                "ORDER BY _row", span).fetchnumpy()
             picked = pa.array(np.asarray(found["_row"], dtype=np.int64))
             if len(picked):
                 cur.register("_new", batch.take(picked))
