@@ -156,9 +156,20 @@ def run_store(name: str, store_kind: str, src: str | None, args: argparse.Namesp
     stop = threading.Event()
     growth: list[int] = []
 
+    phase = ["parquet"]
+    rss: dict[str, float] = {}
+
     def watch_disk() -> None:
-        while not stop.wait(1.0):
+        while not stop.wait(0.5):
             growth.append(dir_bytes(data_dir))
+            try:
+                status = Path(f"/proc/{server.proc.pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    now = int(line.split()[1]) / 1024
+                    rss[phase[0]] = max(rss.get(phase[0], 0.0), now)
 
     watcher = threading.Thread(target=watch_disk, daemon=True)
     watcher.start()
@@ -178,27 +189,31 @@ def run_store(name: str, store_kind: str, src: str | None, args: argparse.Namesp
         result["parquet_slowest"] = min(rates)
         result["parquet_cpu_s"] = statistics.median(cpu)
 
+        phase[0] = "ndjson"
         cpu0, started = server_cpu_s(server.proc.pid), time.perf_counter()
         rows = sum(post(conn, "/api/admin/v1/cdrs", body, "application/x-ndjson")["received"]
                    for body in ndjson)
         seconds = time.perf_counter() - started
         result["ndjson"] = rows / seconds
-        result["ndjson_cpu_ms"] = (server_cpu_s(server.proc.pid) - cpu0) * 1000 / len(ndjson)
+        result["ndjson_cpu_ms"] = (server_cpu_s(server.proc.pid) - cpu0) * 1000 / max(len(ndjson), 1)
         print(f"  {name}: NDJSON {result['ndjson']:,.0f} rows/s", file=sys.stderr)
 
+        phase[0] = "snapshots"
         cpu0, started = server_cpu_s(server.proc.pid), time.perf_counter()
         calls = sum(post(conn, "/api/admin/v1/active-calls", body,
                          "application/x-ndjson")["calls"] for body in snapshots)
         seconds = time.perf_counter() - started
         result["snapshots"] = calls / seconds
-        result["snapshot_cpu_ms"] = (server_cpu_s(server.proc.pid) - cpu0) * 1000 / len(
-            snapshots)
+        result["snapshot_cpu_ms"] = (server_cpu_s(server.proc.pid) - cpu0) * 1000 / max(
+            len(snapshots), 1)
         print(f"  {name}: snapshots {result['snapshots']:,.0f} calls/s", file=sys.stderr)
         conn.close()
 
         first = 10**12
+        phase[0] = "single"
         cpu0, started = server_cpu_s(server.proc.pid), time.perf_counter()
-        with ProcessPoolExecutor(CLIENTS, mp_context=get_context("fork")) as pool:
+        with ProcessPoolExecutor(CLIENTS if args.single_seconds else 1,
+                                 mp_context=get_context("fork")) as pool:
             answers = list(pool.map(single_cdr_client, [server.url] * CLIENTS,
                                     [first + c for c in range(CLIENTS)], [CLIENTS] * CLIENTS,
                                     [args.single_seconds] * CLIENTS))
@@ -210,7 +225,10 @@ def run_store(name: str, store_kind: str, src: str | None, args: argparse.Namesp
         print(f"  {name}: single-CDR posts {result['single']:,.0f} CDRs/s "
               f"({result['single_errors']} errors)", file=sys.stderr)
 
+        phase[0] = "settle"
         time.sleep(args.settle)  # let housekeeping finish what the posts started
+        print(f"  {name}: peak RSS by phase (MB): "
+              + ", ".join(f"{k} {v:,.0f}" for k, v in rss.items()), file=sys.stderr)
         result["rss_mb"] = RssSampler(server.proc.pid).peak_mb()
         stored = int(args.posts * args.post_rows + len(ndjson) * NDJSON_ROWS + acked)
     finally:

@@ -89,7 +89,7 @@ class Settings(BaseSettings):
         "`query timed out` (DuckDB: interrupted; ClickHouse: max_execution_time); 0: no limit.",
     )
     duckdb_memory_limit: str = Field(
-        "1GB",
+        "512MB",
         description="DuckDB store: memory its engine may use (`SET memory_limit`, e.g. "
         "`1GB`, `512MB`); sorts and large inserts spill to `<file>.tmp` beyond it. Empty: "
         "DuckDB's default, 80% of RAM. Ingestion's own buffers (a body and the piece being "
