@@ -195,7 +195,8 @@ def run_store(name: str, store_kind: str, src: str | None, args: argparse.Namesp
                    for body in ndjson)
         seconds = time.perf_counter() - started
         result["ndjson"] = rows / seconds
-        result["ndjson_cpu_ms"] = (server_cpu_s(server.proc.pid) - cpu0) * 1000 / max(len(ndjson), 1)
+        result["ndjson_cpu_ms"] = ((server_cpu_s(server.proc.pid) - cpu0) * 1000
+                                   / max(len(ndjson), 1))
         print(f"  {name}: NDJSON {result['ndjson']:,.0f} rows/s", file=sys.stderr)
 
         phase[0] = "snapshots"
