@@ -18,7 +18,7 @@ import io
 import queue
 import threading
 from collections.abc import Iterable, Iterator
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Protocol, TypeVar, cast, runtime_checkable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -97,7 +97,7 @@ def prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
                 if isinstance(item, BaseException):
                     raise item
                 return
-            yield item  # type: ignore[misc]
+            yield cast(T, item)
     finally:
         stop.set()
         while worker.is_alive():  # unblock a producer waiting on a full queue
