@@ -24,6 +24,7 @@ test: $(STAMP)  ## set up (PostgreSQL and Chromium included), type-check src/ (m
 bench: $(STAMP)  ## benchmarks: tables printed, nothing asserted (installs wrk if missing)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ingest_perf.py
 	$(BIN)/python bench/customer_api.py
 	$(BIN)/python bench/pbx.py
 	$(BIN)/python bench/stores.py

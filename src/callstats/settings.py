@@ -88,6 +88,20 @@ class Settings(BaseSettings):
         description="Seconds a report query may run before it is stopped and answered 503 "
         "`query timed out` (DuckDB: interrupted; ClickHouse: max_execution_time); 0: no limit.",
     )
+    duckdb_memory_limit: str = Field(
+        "512MB",
+        description="DuckDB store: memory its engine may use (`SET memory_limit`, e.g. "
+        "`1GB`, `512MB`); sorts and large inserts spill to `<file>.tmp` beyond it. Empty: "
+        "DuckDB's default, 80% of RAM. Ingestion's own buffers (a body and the piece being "
+        "parsed) come on top.",
+    )
+    ingest_group_commit: bool = Field(
+        True,
+        description="Small NDJSON CDR posts (up to 64 KiB) that arrive together are parsed "
+        "and stored in one transaction, each answered once that transaction is durable "
+        "(group commit); a batch that fails is retried alone, so only its own request gets "
+        "the error. Off: each post is its own transaction.",
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
     cookie_secure: bool = Field(
         False,
@@ -162,7 +176,8 @@ class Settings(BaseSettings):
 
         return open_store(self.store_url(), retention_days=self.retention_days,
                           cluster=self.clickhouse_cluster,
-                          query_timeout=self.query_timeout or None, writer_lock=writer_lock)
+                          query_timeout=self.query_timeout or None, writer_lock=writer_lock,
+                          duckdb_memory_limit=self.duckdb_memory_limit)
 
     def metadata_database_url(self) -> str:
         return self.metadata_url or f"sqlite:///{(self.data_dir / 'metadata.sqlite').resolve()}"

@@ -31,10 +31,11 @@ from callstats.ingest.batches import (
     BatchRejected,
     BodyTooLarge,
     Format,
-    parse_cdrs,
     parse_snapshots,
 )
+from callstats.ingest.group_commit import groupable
 from callstats.ingest.readers import format_for_content_type
+from callstats.ingest.stream import store_cdr_body
 from callstats.metadata.store import Conflict, InvalidValue, MetadataUnavailable, MissingReference
 from callstats.redact import redact_url
 from callstats.stores.base import StoreError, StoreFull
@@ -287,8 +288,10 @@ async def ingest_cdrs(request: Request, s: ServicesDep) -> Response:
     body = await read_body(request, s.settings.max_body)
 
     def work():  # type: ignore[no-untyped-def]
-        return s.store.insert_cdrs(parse_cdrs(body, fmt, s.settings.max_body,
-                                              s.settings.max_string_length))
+        if s.group_commit is not None and groupable(body, fmt):
+            return s.group_commit.submit(body)
+        return store_cdr_body(s.store, body, fmt, s.settings.max_body,
+                              s.settings.max_string_length)
 
     result = await run_in_threadpool(work)
     metrics = request.app.state.metrics

@@ -435,9 +435,15 @@ def columns_from_records(
     except KeyError:
         by_name = {}
     raw = {}
+    present: set[str] | None = None  # every key of any record, found on first need
     for column in columns:
         column_values = by_name.get(column.name)
         if column_values is None:
+            if present is None:
+                present = set().union(*records)
+            if column.name not in present:  # in no record: all null, as the loop would say
+                raw[column.name] = pa.nulls(len(records))
+                continue
             column_values = [r.get(column.name) for r in records]
         raw[column.name] = _infer_array(list(column_values))
     return raw, len(records)

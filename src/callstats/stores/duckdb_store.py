@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -193,7 +194,8 @@ def _open_failure(path: Path, message: str) -> str:
 class DuckDBStore(SqlReports, SqlCdrs):
     dialect = DUCKDB
 
-    def __init__(self, path: str | Path, query_timeout: float | None = None):
+    def __init__(self, path: str | Path, query_timeout: float | None = None,
+                 memory_limit: str = ""):
         self.path = Path(path)
         self.query_timeout = query_timeout
         self._watchdog = Watchdog()
@@ -217,6 +219,8 @@ class DuckDBStore(SqlReports, SqlCdrs):
         # thread runs them (maintain), so no ingestion request pays for one. Commits stay
         # durable in the WAL either way.
         self._db.execute("SET checkpoint_threshold = '1GB'").fetchall()
+        if memory_limit:  # DuckDB's buffer pool; sorts and large inserts spill beyond it
+            self._db.execute("SET memory_limit = ?", [memory_limit]).fetchall()
         try:
             self.schema_version = upgrade(self._db)
         except BaseException:
@@ -251,46 +255,126 @@ class DuckDBStore(SqlReports, SqlCdrs):
                 raise StoreUnavailable(f"DuckDB: {exc}") from exc
 
     def insert_cdrs(self, table: pa.Table) -> InsertResult:
-        received = table.num_rows
-        if not received:
-            return InsertResult(0, 0, 0)
-        batch = with_shadows(_naive_utc(table), CDR_COLUMNS).append_column(
-            "_row", pa.array(range(received), pa.int64())
-        )
-        names = ", ".join(CDR_STORED)
-        lowest = pc.min(table.column("id")).as_py()
+        return self.insert_cdr_chunks([table])
+
+    def insert_cdr_chunks(self, chunks: Iterable[pa.Table]) -> InsertResult:
+        """One batch given as consecutive pieces (a large body parsed piece by piece, the
+        next piece parsed while this one is written): one transaction, so all or none of
+        it is stored, and a repeat across pieces counts as a repeat. A piece that fails to
+        come (the parser's BatchRejected) rolls back the whole batch."""
+        received = inserted = 0
+        touched: list[pa.Table] = []
         with self._write_lock:
             cur = self.cursor()
-            cur.register("_batch", batch)
-            # Ids usually increase: the id range lets zone maps skip old row groups of the
-            # tables in arrival order, and the clustered table (sorted by account, where
-            # zone maps cannot help) needs no look at all when every id is above its own.
-            stored = "cdr_rows" if lowest <= self._clustered_max_id() else (
-                "(SELECT id FROM cdrs_recent UNION ALL SELECT id FROM cdrs_merging)")
             try:
                 cur.execute("BEGIN")
-                # The first row of each id in the batch, unless the id is stored already.
-                inserted = cur.execute(
-                    f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _batch b "
-                    "WHERE b._row IN (SELECT min(_row) FROM _batch GROUP BY id) "
-                    f"AND NOT EXISTS (SELECT 1 FROM {stored} c WHERE c.id = b.id "
-                    "  AND c.id BETWEEN (SELECT min(id) FROM _batch) "
-                    "  AND (SELECT max(id) FROM _batch))"
-                ).fetchall()[0][0]
-                cur.execute(
-                    "INSERT INTO ingest_log (kind, received, inserted) VALUES ('cdrs', ?, ?)",
-                    [received, inserted],
-                )
+                for table in chunks:
+                    if not table.num_rows:
+                        continue
+                    received += table.num_rows
+                    added = self._insert_new(cur, table)
+                    inserted += added
+                    if added:
+                        touched.append(table)
+                if received:
+                    cur.execute(
+                        "INSERT INTO ingest_log (kind, received, inserted) VALUES ('cdrs', ?, ?)",
+                        [received, inserted],
+                    )
                 cur.execute("COMMIT")
-                if inserted:
-                    self._bump_accounts(table)
-                    self._widen_time_span(table)
             except BaseException as exc:
                 _abort(cur, exc)
                 raise
-            finally:
-                cur.unregister("_batch")
+            for table in touched:
+                self._bump_accounts(table)
+                self._widen_time_span(table)
         return InsertResult(received, inserted, received - inserted)
+
+    def insert_cdr_groups(self, tables: Sequence[pa.Table]) -> list[InsertResult]:
+        """Several requests' batches in one transaction (group commit), as if stored one
+        after another: a row repeating an id of an earlier batch of the group is a
+        duplicate of it. One commit, so one write-ahead log sync, for them all."""
+        tables = [t for t in tables]
+        sizes = [t.num_rows for t in tables]
+        nonempty = [t for t in tables if t.num_rows]
+        if not nonempty:
+            return [InsertResult(0, 0, 0) for _ in tables]
+        combined = pa.concat_tables(nonempty).combine_chunks()
+        with self._write_lock:
+            cur = self.cursor()
+            try:
+                cur.execute("BEGIN")
+                picked = self._insert_new(cur, combined, picked_rows=True)
+                assert isinstance(picked, pa.Array)
+                received = combined.num_rows
+                cur.execute(
+                    "INSERT INTO ingest_log (kind, received, inserted) VALUES ('cdrs', ?, ?)",
+                    [received, len(picked)],
+                )
+                cur.execute("COMMIT")
+            except BaseException as exc:
+                _abort(cur, exc)
+                raise
+            if len(picked):
+                self._bump_accounts(combined)
+                self._widen_time_span(combined)
+        # Each batch's share of the picked rows: its rows are one range of the combined.
+        bounds = np.cumsum([0, *sizes])
+        counts = np.histogram(picked.to_numpy(), bins=bounds)[0] if len(picked) else (
+            np.zeros(len(sizes), dtype=np.int64))
+        results = []
+        for size, low, high, count in zip(sizes, bounds[:-1], bounds[1:], counts, strict=True):
+            added = int(count) if high > low else 0
+            results.append(InsertResult(size, added, size - added))
+        return results
+
+    def _insert_new(self, cur: duckdb.DuckDBPyConnection, table: pa.Table,
+                    picked_rows: bool = False) -> int | pa.Array:
+        """Within the open transaction: add the rows of `table` whose id is new (the first
+        of the table's repeats), then the rows added (or, `picked_rows`, their indexes)."""
+        batch = with_shadows(_naive_utc(table), CDR_COLUMNS).append_column(
+            "_row", pa.array(np.arange(table.num_rows, dtype=np.int64))
+        )
+        names = ", ".join(CDR_STORED)
+        ids = table.column("id")
+        bounds = pc.min_max(ids)
+        lowest, highest = bounds["min"].as_py(), bounds["max"].as_py()
+        unique = pc.count_distinct(ids).as_py() == table.num_rows
+        # Ids usually increase: the id range lets zone maps skip old row groups (the
+        # clustered table is appended in sorted runs, each run one range of arrival), and
+        # no look at the clustered table at all when every id is above its largest.
+        stored = "cdr_rows" if lowest <= self._clustered_max_id() else (
+            "(SELECT id FROM cdrs_recent UNION ALL SELECT id FROM cdrs_merging)")
+        is_new = (f"NOT EXISTS (SELECT 1 FROM {stored} c WHERE c.id = b.id "
+                  "AND c.id BETWEEN $low AND $high)")
+        first = "" if unique else (  # the first row of each id the batch repeats
+            "b._row IN (SELECT min(_row) FROM _batch GROUP BY id) AND ")
+        span = {"low": lowest, "high": highest}
+        cur.register("_batch", batch)
+        try:
+            if not picked_rows:
+                return int(cur.execute(
+                    f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _batch b "
+                    f"WHERE {first}{is_new}", span).fetchall()[0][0])
+            if unique:  # the common case: nothing stored yet, every row goes in as it is
+                [(known,)] = cur.execute(
+                    f"SELECT count(*) FROM {stored} c WHERE c.id BETWEEN $low AND $high "
+                    "AND c.id IN (SELECT id FROM _batch)", span).fetchall()
+                if not known:
+                    cur.execute(f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _batch")
+                    return pa.array(np.arange(table.num_rows, dtype=np.int64))
+            found = cur.execute(f"SELECT _row FROM _batch b WHERE {first}{is_new} "
+                                "ORDER BY _row", span).fetchnumpy()
+            picked = pa.array(np.asarray(found["_row"], dtype=np.int64))
+            if len(picked):
+                cur.register("_new", batch.take(picked))
+                try:
+                    cur.execute(f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _new")
+                finally:
+                    cur.unregister("_new")
+            return picked
+        finally:
+            cur.unregister("_batch")
 
     def replace_snapshots(self, batch: SnapshotBatch) -> None:
         keys = pa.table(
@@ -382,41 +466,46 @@ class DuckDBStore(SqlReports, SqlCdrs):
         return int(rows)
 
     def compact(self) -> int:
-        """Merge recent rows into the clustered `cdrs` table; the rows merged.
+        """Append the recent rows to the clustered `cdrs` table as one sorted run; the
+        rows moved.
 
-        The long sort runs outside the write lock, so ingestion goes on meanwhile (into
-        `cdrs_recent`); only moving the recent rows aside and the final swap hold it.
-        Readers see every row throughout: each step is one transaction."""
+        One transaction moves them (insert sorted, delete from `cdrs_recent`), so readers
+        see every row exactly once throughout. It sorts only the rows not yet clustered and
+        never rewrites `cdrs`: its cost follows the new rows, not the store, and it frees
+        no blocks for the file to keep. Ingestion goes on meanwhile: its appends to
+        `cdrs_recent` do not conflict with the delete, which sees only the rows of its
+        own snapshot. Only the commit takes the write lock (an insert picks which tables
+        its id check reads by the clustered table's largest id)."""
         with self._compact_lock:
             cur = self.cursor()
-            with self._write_lock:
-                self._in_transaction(cur, (
-                    "INSERT INTO cdrs_merging SELECT * FROM cdrs_recent",
+            cur.execute("BEGIN")
+            try:
+                [(moving,)] = cur.execute(
+                    "SELECT (SELECT count(*) FROM cdrs_recent) "
+                    "+ (SELECT count(*) FROM cdrs_merging)").fetchall()
+                if not moving:
+                    cur.execute("ROLLBACK")
+                    return 0
+                for statement in (
+                    "INSERT INTO cdrs SELECT * FROM (SELECT * FROM cdrs_merging UNION ALL "
+                    f"SELECT * FROM cdrs_recent) ORDER BY {CLUSTER_ORDER}",
+                    "DELETE FROM cdrs_merging",  # left by an earlier version's compaction
                     "DELETE FROM cdrs_recent",
-                ))
-            [(merging,)] = cur.execute("SELECT count(*) FROM cdrs_merging").fetchall()
-            if not merging:
-                return 0
-            cur.execute(
-                "CREATE OR REPLACE TABLE cdrs_next AS SELECT * FROM (SELECT * FROM cdrs "
-                f"UNION ALL SELECT * FROM cdrs_merging) ORDER BY {CLUSTER_ORDER}"
-            ).fetchall()
-            with self._write_lock:
-                self._in_transaction(cur, (
-                    "DROP VIEW cdr_rows",
-                    "DROP TABLE cdrs",
-                    "ALTER TABLE cdrs_next RENAME TO cdrs",
-                    "DELETE FROM cdrs_merging",
-                    CDR_ROWS_VIEW,
-                ))
-                self._clustered_max = None
+                ):
+                    cur.execute(statement).fetchall()
+                with self._write_lock:
+                    cur.execute("COMMIT")
+                    self._clustered_max = None
+            except BaseException as exc:
+                _abort(cur, exc)
+                raise
             cur.execute("CHECKPOINT").fetchall()
-            return int(merging)
+            return int(moving)
 
-    def compact_if_needed(self, min_rows: int = 1_000_000, share: float = 0.1) -> int:
-        """Compact once the unclustered rows pass `min_rows` or `share` of the clustered."""
-        [(clustered,)] = self.cursor().execute("SELECT count(*) FROM cdrs").fetchall()
-        if self.unclustered_rows() >= max(min_rows, share * clustered):
+    def compact_if_needed(self, min_rows: int = 1_000_000) -> int:
+        """Compact once the unclustered rows pass `min_rows` (a run of about eight row
+        groups: fewer, larger runs let zone maps skip more of a query's accounts)."""
+        if self.unclustered_rows() >= min_rows:
             return self.compact()
         return 0
 

@@ -1,0 +1,172 @@
+"""Group commit: small CDR posts that arrive together share one parse and one transaction.
+
+A switch posting each CDR as the call ends sends thousands of one-row bodies a second.
+Alone, each pays a whole parse (~60 column conversions) and a transaction with its own
+write-ahead-log sync, most of it fixed cost. Here one committer thread takes every post
+waiting since its last commit, parses their bodies as one NDJSON document, stores the
+rows in one transaction (`insert_cdr_groups`: as if the posts were stored one after
+another, so a repeat of an earlier post's id is a duplicate) and answers each post once
+that transaction is durable. While it commits, the next group gathers.
+
+Only bodies that are plainly one JSON object per line are grouped (`groupable`): their
+rows are then the lines, in order, so the joined document's rows split back exactly. If
+the joined document is refused, or the group's transaction fails, every post of the group
+is parsed and stored alone, so a bad post gets its own 422 (rows numbered within it) and
+the others succeed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import pyarrow as pa
+
+from callstats.ingest.batches import Format, parse_cdrs
+from callstats.ingest.readers import GZIP_MAGIC
+from callstats.stores.base import InsertResult, Store
+
+MAX_BODY = 64 * 1024  # larger posts are batches already: they commit alone
+MAX_GROUP_ROWS = 20_000  # one transaction's rows at most (a group's memory stays small)
+# Posters answered by the last commit post again within a moment: the committer waits up
+# to this long for as many posts as its last group had, so groups do not shrink to the
+# few that happened to be first (a commit costs nearly the same for 1 row or 50).
+GATHER_SECONDS = 0.002
+
+
+@runtime_checkable
+class GroupInsert(Protocol):
+    def insert_cdr_groups(self, tables: Sequence[pa.Table]) -> list[InsertResult]: ...
+
+
+def record_lines(body: bytes) -> int:
+    """How many JSON-object lines `body` is, or 0 unless every line (CR aside) is one:
+    starts with `{`, ends with `}`, and no line is blank."""
+    if len(body) > MAX_BODY or body[:2] == GZIP_MAGIC or body[:3] == b"\xef\xbb\xbf":
+        return 0
+    lines = body.strip(b" \t\r\n").split(b"\n")
+    for line in lines:
+        line = line.strip(b" \t\r")
+        if not (line.startswith(b"{") and line.endswith(b"}")):
+            return 0
+    return len(lines)
+
+
+def groupable(body: bytes, fmt: Format) -> bool:
+    return fmt is Format.NDJSON and record_lines(body) > 0
+
+
+@dataclass
+class _Post:
+    body: bytes
+    rows: int
+    done: threading.Event = field(default_factory=threading.Event)
+    result: InsertResult | None = None
+    error: BaseException | None = None
+
+
+class GroupCommitter:
+    """Stores groupable NDJSON CDR bodies through one committer thread (started on first
+    use); `submit` returns once the post's rows are durable, or raises its error."""
+
+    def __init__(self, store: Store, max_string: int, max_group_rows: int = MAX_GROUP_ROWS):
+        self._store, self._max_string = store, max_string
+        self._max_rows = max_group_rows
+        self._waiting: list[_Post] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._last_group = 1
+        self.groups = 0  # commits made, for the curious (bench, tests)
+
+    def submit(self, body: bytes) -> InsertResult:
+        post = _Post(body, record_lines(body))
+        if not post.rows:
+            raise ValueError("not a groupable body: store it alone")
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("group committer is closed")
+            self._waiting.append(post)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                name="callstats-group-commit")
+                self._thread.start()
+            self._wake.notify()
+        post.done.wait()
+        if post.error is not None:
+            raise post.error
+        assert post.result is not None
+        return post.result
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._wake.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._waiting and not self._closed:
+                    self._wake.wait()
+                if not self._waiting:
+                    return  # closed, nothing left
+                deadline = time.monotonic() + GATHER_SECONDS
+                while (len(self._waiting) < self._last_group and not self._closed
+                       and (left := deadline - time.monotonic()) > 0):
+                    self._wake.wait(left)
+                group, rows = [], 0
+                while self._waiting and (not group or rows + self._waiting[0].rows
+                                         <= self._max_rows):
+                    rows += self._waiting[0].rows
+                    group.append(self._waiting.pop(0))
+                self._last_group = len(group)
+                self.groups += 1
+            self._commit(group)
+
+    def _commit(self, group: list[_Post]) -> None:
+        try:
+            if len(group) > 1 and isinstance(self._store, GroupInsert):
+                tables = self._parse_together(group)
+                if tables is not None:
+                    try:
+                        results = self._store.insert_cdr_groups(tables)
+                    except Exception:  # noqa: BLE001 - each post alone tells whose it is
+                        pass
+                    else:
+                        for post, result in zip(group, results, strict=True):
+                            post.result = result
+                        return
+            for post in group:  # alone: its own parse, transaction and error
+                try:
+                    post.result = self._store.insert_cdrs(
+                        parse_cdrs(post.body, Format.NDJSON, len(post.body), self._max_string))
+                except BaseException as exc:  # raised in the request's thread
+                    post.error = exc
+        finally:
+            for post in group:
+                if post.result is None and post.error is None:  # pragma: no cover
+                    post.error = RuntimeError("group commit failed")
+                post.done.set()
+
+    def _parse_together(self, group: list[_Post]) -> list[pa.Table] | None:
+        """Each post's rows from one parse of the joined bodies, or None when that parse
+        is refused (some post is bad: each is then parsed alone)."""
+        joined = b"\n".join(post.body.strip(b" \t\r\n") for post in group)
+        try:
+            table = parse_cdrs(joined, Format.NDJSON, len(joined), self._max_string)
+        except Exception:  # noqa: BLE001 - the posts alone give each its own answer
+            return None
+        if table.num_rows != sum(post.rows for post in group):
+            return None  # pragma: no cover - every line is one row
+        tables, offset = [], 0
+        for post in group:
+            tables.append(table.slice(offset, post.rows))
+            offset += post.rows
+        return tables
