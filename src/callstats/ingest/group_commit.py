@@ -121,7 +121,8 @@ class GroupCommitter:
                 while (len(self._waiting) < self._last_group and not self._closed
                        and (left := deadline - time.monotonic()) > 0):
                     self._wake.wait(left)
-                group, rows = [], 0
+                group: list[_Post] = []
+                rows = 0
                 while self._waiting and (not group or rows + self._waiting[0].rows
                                          <= self._max_rows):
                     rows += self._waiting[0].rows
