@@ -156,6 +156,7 @@ def _csv_batches(path: Path, rows_per_batch: int) -> Iterator[Batch]:
     quotes do not is refused by the parser, in the batch that holds the bad quote)."""
     with _opened(path) as (stream, raw):
         header: list[bytes] = []
+        leading: list[bytes] = []  # blank lines before the header
         records: list[bytes] = []
         in_quotes = header_done = False
         count, first = 0, 1
@@ -164,7 +165,9 @@ def _csv_batches(path: Path, rows_per_batch: int) -> Iterator[Batch]:
             in_quotes ^= bool(line.count(b'"') & 1)
             blank = starts_record and not line.strip(b"\r\n")
             if not header_done:
-                if not blank:
+                if blank and not header:
+                    leading.append(line)
+                else:
                     header.append(line)
                     header_done = not in_quotes
                 continue
@@ -175,7 +178,9 @@ def _csv_batches(path: Path, rows_per_batch: int) -> Iterator[Batch]:
                     first, count, records = first + count, 0, []
                 count += 1
             records.append(line)
-        if count or first == 1:
+        if not header_done:  # no header: the parser judges the bytes as they are
+            yield Batch(b"".join(leading + header), Format.CSV, first, 0, raw.tell())
+        elif count or first == 1:
             yield Batch(b"".join(header + records), Format.CSV, first, count, raw.tell())
 
 

@@ -153,8 +153,11 @@ def _arrow_ndjson(
 
     Arrow's parser is more lenient than JSON, so it only sees bodies cleared of what it
     would let through and the exact path would not: bare NaN/Infinity (rapidjson reads
-    them), two objects on one line (counted below), nesting deeper than orjson's limit."""
-    if _has_word(data, b"NaN") or _has_word(data, b"Inf") or _TWO_VALUES.search(data):
+    them), two objects on one line (counted below), nesting deeper than orjson's limit,
+    and a member's number with a negative exponent (Arrow rounds some, such as
+    4.899964367542969e-88, to a decimal where the exact path refuses the digits it lacks)."""
+    if (_has_word(data, b"NaN") or _has_word(data, b"Inf") or _TWO_VALUES.search(data)
+            or _NEGATIVE_EXPONENT.search(data)):
         return None
     first_line = data.lstrip().split(b"\n", 1)[0]
     try:
@@ -189,6 +192,9 @@ MAX_DEPTH = 1024  # orjson's nesting limit
 # One object ending and another starting on the same line (Arrow reads both; JSON lines
 # hold one value). Also found inside strings, which only costs the exact path's time.
 _TWO_VALUES = re.compile(rb"\}[ \t\r]*\{")
+# A member's value written as a number with a negative exponent: `"key": 5e-1`. Hex ids
+# inside strings ("…-4b3e-…") do not follow a key's closing quote and colon.
+_NEGATIVE_EXPONENT = re.compile(rb'":[ \t]*-?[0-9]+(?:\.[0-9]*)?[eE]-')
 
 
 def _has_word(data: bytes, word: bytes) -> bool:
