@@ -56,7 +56,7 @@ def pdd_seconds(millis: np.ndarray, missing: np.ndarray) -> pa.Array:
     """Integer milliseconds as the store's pdd column takes them: exact DECIMAL(9, 3), or
     the binary float an older schema kept; NULL where `missing`."""
     if CDR_BY_NAME["pdd"].kind is Kind.DEC:
-        whole = pa.array(millis, mask=missing).cast(pa.decimal128(18, 0))
+        whole = pa.array(millis, mask=missing).cast(pa.decimal128(19, 0))
         return pc.multiply(whole, pa.scalar(Decimal("0.001"), pa.decimal128(4, 3))).cast(
             pa.decimal128(9, 3))
     return pa.array(millis / 1000, mask=missing)

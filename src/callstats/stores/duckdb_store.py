@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.ingest.batches import SnapshotBatch
+from callstats.queries import ORIGINATION, TERMINATION
 from callstats.stores.base import (
     InsertResult,
     QueryTimeout,
@@ -24,6 +25,7 @@ from callstats.stores.base import (
     StoreUnavailable,
     disk_full,
 )
+from callstats.stores import rollups
 from callstats.stores.deadlines import Watchdog
 from callstats.stores.history import EXACT_PDD, FIRST_CDR_COLUMNS, PDD_LIMIT, YETI_FIELDS_ADDED
 from callstats.stores.shadows import lower_shadow, shadowed, with_shadows
@@ -129,6 +131,37 @@ def _add_yeti_fields(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(CDR_ROWS_VIEW)
 
 
+# The minute rollup (stores/rollups.py) in the three parts the CDRs have: `cdr_minutes`
+# sorted by its key by compaction, new rows' sums in `cdr_minutes_recent`, those being
+# merged in `cdr_minutes_merging`; several rows of one key add up (read with sum()).
+MINUTE_TABLES = ("cdr_minutes", "cdr_minutes_recent", "cdr_minutes_merging")
+MINUTE_COLUMNS = (
+    "side TINYINT NOT NULL, account_id BIGINT NOT NULL, minute BIGINT NOT NULL, "
+    "calls BIGINT NOT NULL, successful BIGINT NOT NULL, seconds BIGINT NOT NULL, "
+    "price DECIMAL(38, 6) NOT NULL, failed BIGINT NOT NULL, pdd_count BIGINT NOT NULL, "
+    "pdd_ms BIGINT NOT NULL")
+MINUTE_ROWS_VIEW = (
+    "CREATE OR REPLACE VIEW cdr_minute_rows AS SELECT * FROM cdr_minutes UNION ALL "
+    "SELECT * FROM cdr_minutes_merging UNION ALL SELECT * FROM cdr_minutes_recent"
+)
+MINUTE_ORDER = ", ".join(rollups.KEYS)
+
+
+def minute_sums(source: str) -> str:
+    """The rollup rows the CDRs of `source` add, both sides."""
+    return (f"{rollups.delta(DUCKDB, ORIGINATION, source)} UNION ALL "
+            f"{rollups.delta(DUCKDB, TERMINATION, source)}")
+
+
+def _add_minute_rollups(con: duckdb.DuckDBPyConnection) -> None:
+    """The minute rollup, built from every stored CDR."""
+    for table in MINUTE_TABLES:
+        con.execute(f"CREATE TABLE {table} ({MINUTE_COLUMNS})")
+    con.execute(f"INSERT INTO cdr_minutes SELECT * FROM ({minute_sums('cdr_rows')}) "
+                f"ORDER BY {MINUTE_ORDER}")
+    con.execute(MINUTE_ROWS_VIEW)
+
+
 # Schema history: entry N upgrades a data directory from version N to N + 1. Append only.
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: Sequence[Migration] = (
@@ -137,6 +170,7 @@ MIGRATIONS: Sequence[Migration] = (
     _split_for_clustering,
     _add_lower_shadows,
     _add_yeti_fields,
+    _add_minute_rollups,
 )
 # The clustering key of `cdrs`: customer reports read one account over a time range.
 CLUSTER_ORDER = "customer_acc_id, time_start"
@@ -178,8 +212,10 @@ CDR_STORED = [c.name for c in CDR_COLUMNS] + [lower_shadow(c.name) for c in shad
 class DuckDBStore(SqlReports):
     dialect = DUCKDB
 
-    def __init__(self, path: str | Path, query_timeout: float | None = None):
+    def __init__(self, path: str | Path, query_timeout: float | None = None,
+                 rollups: bool = True):
         self.path = Path(path)
+        self.rollups = rollups
         self.query_timeout = query_timeout
         self._watchdog = Watchdog()
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -250,14 +286,20 @@ class DuckDBStore(SqlReports):
                 "(SELECT id FROM cdrs_recent UNION ALL SELECT id FROM cdrs_merging)")
             try:
                 cur.execute("BEGIN")
-                # The first row of each id in the batch, unless the id is stored already.
-                inserted = cur.execute(
-                    f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _batch b "
+                # The first row of each id in the batch, unless the id is stored already;
+                # they and their rollup sums are stored in one transaction.
+                cur.execute(
+                    f"CREATE OR REPLACE TEMP TABLE _fresh AS SELECT {names} FROM _batch b "
                     "WHERE b._row IN (SELECT min(_row) FROM _batch GROUP BY id) "
                     f"AND NOT EXISTS (SELECT 1 FROM {stored} c WHERE c.id = b.id "
                     "  AND c.id BETWEEN (SELECT min(id) FROM _batch) "
                     "  AND (SELECT max(id) FROM _batch))"
+                )
+                inserted = cur.execute(
+                    f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _fresh"
                 ).fetchall()[0][0]
+                cur.execute(f"INSERT INTO cdr_minutes_recent {minute_sums('_fresh')}")
+                cur.execute("DROP TABLE _fresh")
                 cur.execute(
                     "INSERT INTO ingest_log (kind, received, inserted) VALUES ('cdrs', ?, ?)",
                     [received, inserted],
@@ -374,6 +416,8 @@ class DuckDBStore(SqlReports):
                 self._in_transaction(cur, (
                     "INSERT INTO cdrs_merging SELECT * FROM cdrs_recent",
                     "DELETE FROM cdrs_recent",
+                    "INSERT INTO cdr_minutes_merging SELECT * FROM cdr_minutes_recent",
+                    "DELETE FROM cdr_minutes_recent",
                 ))
             [(merging,)] = cur.execute("SELECT count(*) FROM cdrs_merging").fetchall()
             if not merging:
@@ -382,6 +426,13 @@ class DuckDBStore(SqlReports):
                 "CREATE OR REPLACE TABLE cdrs_next AS SELECT * FROM (SELECT * FROM cdrs "
                 f"UNION ALL SELECT * FROM cdrs_merging) ORDER BY {CLUSTER_ORDER}"
             ).fetchall()
+            sums = ", ".join(f"sum({name})" for name in rollups.SUMS)
+            cur.execute(f"CREATE OR REPLACE TABLE cdr_minutes_next ({MINUTE_COLUMNS})")
+            cur.execute(
+                f"INSERT INTO cdr_minutes_next SELECT {MINUTE_ORDER}, {sums} FROM (SELECT * "
+                "FROM cdr_minutes UNION ALL SELECT * FROM cdr_minutes_merging) "
+                f"GROUP BY {MINUTE_ORDER} ORDER BY {MINUTE_ORDER}"
+            ).fetchall()
             with self._write_lock:
                 self._in_transaction(cur, (
                     "DROP VIEW cdr_rows",
@@ -389,6 +440,11 @@ class DuckDBStore(SqlReports):
                     "ALTER TABLE cdrs_next RENAME TO cdrs",
                     "DELETE FROM cdrs_merging",
                     CDR_ROWS_VIEW,
+                    "DROP VIEW cdr_minute_rows",
+                    "DROP TABLE cdr_minutes",
+                    "ALTER TABLE cdr_minutes_next RENAME TO cdr_minutes",
+                    "DELETE FROM cdr_minutes_merging",
+                    MINUTE_ROWS_VIEW,
                 ))
                 self._clustered_max = None
             cur.execute("CHECKPOINT").fetchall()

@@ -19,7 +19,7 @@ from callstats.queries import (
     TrafficQuery,
     TrafficRow,
 )
-from callstats.stores import report_sql
+from callstats.stores import report_sql, rollups
 from callstats.stores.sql import Dialect, Statement
 
 
@@ -27,6 +27,14 @@ class SqlReports:
     """Mixed into each store, which supplies `dialect` and `run`."""
 
     dialect: Dialect
+    # Whether reports may read the minute rollup where rollups.plan allows (False: every
+    # report reads raw rows, the reference the rollup's answers must equal).
+    rollups: bool = True
+
+    def rollups_trusted_from(self) -> int | None:
+        """The earliest instant (µs) where the rollup counts exactly the stored raw rows
+        (None: everywhere)."""
+        return None
 
     def run(self, statement: Statement) -> Sequence[tuple[object, ...]]:
         """The rows of a report statement, within the store's query time limit; raises
@@ -34,10 +42,16 @@ class SqlReports:
         raise NotImplementedError
 
     def traffic(self, query: TrafficQuery) -> list[TrafficRow]:
-        return report_sql.traffic_rows(self.run(report_sql.traffic(query, self.dialect)))
+        plan = rollups.traffic_plan(query, self.rollups_trusted_from()) if self.rollups else None
+        statement = (rollups.traffic(query, self.dialect, plan) if plan
+                     else report_sql.traffic(query, self.dialect))
+        return report_sql.traffic_rows(self.run(statement))
 
     def quality(self, query: QualityQuery) -> QualityAnswer:
-        return report_sql.quality_answer(self.run(report_sql.quality(query, self.dialect)))
+        plan = rollups.quality_plan(query, self.rollups_trusted_from()) if self.rollups else None
+        statement = (rollups.quality(query, self.dialect, plan) if plan
+                     else report_sql.quality(query, self.dialect))
+        return report_sql.quality_answer(self.run(statement))
 
     def disconnect_codes(self, query: DisconnectCodesQuery) -> list[CodeCount]:
         return report_sql.code_rows(self.run(report_sql.disconnect_codes(query, self.dialect)))
