@@ -31,6 +31,11 @@ class SqlReports:
     # report reads raw rows, the reference the rollup's answers must equal).
     rollups: bool = True
 
+    def reading(self) -> Dialect:
+        """The dialect a report reads with now (a store may name fewer relations while
+        some of its parts are empty)."""
+        return self.dialect
+
     def rollups_trusted_from(self) -> int | None:
         """The earliest instant (µs) where the rollup counts exactly the stored raw rows
         (None: everywhere)."""
@@ -43,29 +48,29 @@ class SqlReports:
 
     def traffic(self, query: TrafficQuery) -> list[TrafficRow]:
         plan = rollups.traffic_plan(query, self.rollups_trusted_from()) if self.rollups else None
-        statement = (rollups.traffic(query, self.dialect, plan) if plan
-                     else report_sql.traffic(query, self.dialect))
+        statement = (rollups.traffic(query, self.reading(), plan) if plan
+                     else report_sql.traffic(query, self.reading()))
         return report_sql.traffic_rows(self.run(statement))
 
     def quality(self, query: QualityQuery) -> QualityAnswer:
         plan = rollups.quality_plan(query, self.rollups_trusted_from()) if self.rollups else None
-        statement = (rollups.quality(query, self.dialect, plan) if plan
-                     else report_sql.quality(query, self.dialect))
+        statement = (rollups.quality(query, self.reading(), plan) if plan
+                     else report_sql.quality(query, self.reading()))
         return report_sql.quality_answer(self.run(statement))
 
     def disconnect_codes(self, query: DisconnectCodesQuery) -> list[CodeCount]:
-        return report_sql.code_rows(self.run(report_sql.disconnect_codes(query, self.dialect)))
+        return report_sql.code_rows(self.run(report_sql.disconnect_codes(query, self.reading())))
 
     def concurrent_calls(self, query: ConcurrentQuery) -> list[ConcurrentRow]:
         return report_sql.concurrent_rows(
-            self.run(report_sql.concurrent_calls(query, self.dialect)))
+            self.run(report_sql.concurrent_calls(query, self.reading())))
 
     def current_calls(self, query: CurrentCallsQuery) -> list[tuple[object, ...]]:
-        return list(self.run(report_sql.current_calls(query, self.dialect)))
+        return list(self.run(report_sql.current_calls(query, self.reading())))
 
     def pbx_counts(self, query: PbxQuery) -> dict[str, int]:
-        return report_sql.pbx_rows(self.run(report_sql.pbx_counts(query, self.dialect)))
+        return report_sql.pbx_rows(self.run(report_sql.pbx_counts(query, self.reading())))
 
     def pbx_extensions(self, query: ExtensionsQuery) -> list[ExtensionRow]:
         return report_sql.extension_rows(
-            self.run(report_sql.pbx_extensions(query, self.dialect)))
+            self.run(report_sql.pbx_extensions(query, self.reading())))
