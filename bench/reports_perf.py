@@ -105,8 +105,8 @@ def main() -> None:
     started = time.perf_counter()
     urls = build(directory, args.rows)
     print(f"dataset: {args.rows:,} CDRs ({time.perf_counter() - started:.0f} s to open/build)")
-    header = (f"| query | store | raw p50 ms | raw CPU ms | rollup p50 ms | rollup CPU ms "
-              f"| raw/rollup |")
+    header = ("| query | store | raw p50 ms | raw CPU ms | rollup p50 ms | rollup CPU ms "
+              "| raw/rollup |")
     print(header)
     print("|---|---|---:|---:|---:|---:|---:|")
     picked = {k: v for k, v in all_queries().items() if args.only in k}

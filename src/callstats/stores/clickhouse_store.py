@@ -196,9 +196,12 @@ def yeti_fields_ddl(layout: Layout) -> list[str]:
     return statements
 
 
-MINUTE_COLUMNS = ("side Int8, account_id Int64, minute Int64, calls Int64, successful Int64, "
-                  "seconds Int64, price Decimal(38, 6), failed Int64, pdd_count Int64, "
-                  "pdd_ms Int64")
+# Read with sum() (min() and max() for the bounds), so rows not yet merged add up alike.
+MINUTE_COLUMNS = ", ".join(
+    ["side Int8", "account_id Int64", "minute Int64"]
+    + [f"{name} SimpleAggregateFunction(sum, {'Decimal(38, 6)' if name == 'price' else 'Int64'})"
+       for name in rollups.SUMS]
+    + [f"{name} SimpleAggregateFunction({how}, Int64)" for name, how in rollups.BOUNDS])
 MINUTE_START = f"minute * {rollups.MINUTE_US}"
 _SIDES = (ORIGINATION, TERMINATION)
 
@@ -209,7 +212,7 @@ def _add_minute_rollups(db: Transport, layout: Layout) -> None:
 
 
 def minute_rollup_ddl(layout: Layout) -> list[str]:
-    """The minute rollup (stores/rollups.py): a SummingMergeTree that a materialized view per
+    """The minute rollup (stores/rollups.py): an AggregatingMergeTree that a materialized view per
     side fills from every insert into `cdrs` (the de-duplicated rows, so the two change in
     one INSERT), emptied and rebuilt from the stored CDRs. Run under the writer lock (no
     insert between the views' creation and the rebuild) and idempotent, as `upgrade` needs."""
@@ -217,7 +220,7 @@ def minute_rollup_ddl(layout: Layout) -> list[str]:
     statements = layout.create("cdr_minutes", MINUTE_COLUMNS, ", ".join(rollups.KEYS),
                                shard_by="cityHash64(account_id)",
                                ttl=layout.retention_ttl(MINUTE_START),
-                               engine="SummingMergeTree")
+                               engine="AggregatingMergeTree")
     for side in _SIDES:
         statements.append(
             f"CREATE MATERIALIZED VIEW IF NOT EXISTS "

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.ingest.batches import SnapshotBatch
 from callstats.queries import ORIGINATION, TERMINATION
+from callstats.stores import rollups
 from callstats.stores.base import (
     InsertResult,
     QueryTimeout,
@@ -25,7 +26,6 @@ from callstats.stores.base import (
     StoreUnavailable,
     disk_full,
 )
-from callstats.stores import rollups
 from callstats.stores.deadlines import Watchdog
 from callstats.stores.history import EXACT_PDD, FIRST_CDR_COLUMNS, PDD_LIMIT, YETI_FIELDS_ADDED
 from callstats.stores.shadows import lower_shadow, shadowed, with_shadows
@@ -139,7 +139,7 @@ MINUTE_COLUMNS = (
     "side TINYINT NOT NULL, account_id BIGINT NOT NULL, minute BIGINT NOT NULL, "
     "calls BIGINT NOT NULL, successful BIGINT NOT NULL, seconds BIGINT NOT NULL, "
     "price DECIMAL(38, 6) NOT NULL, failed BIGINT NOT NULL, pdd_count BIGINT NOT NULL, "
-    "pdd_ms BIGINT NOT NULL")
+    "pdd_ms BIGINT NOT NULL, first_us BIGINT NOT NULL, last_us BIGINT NOT NULL")
 MINUTE_ROWS_VIEW = (
     "CREATE OR REPLACE VIEW cdr_minute_rows AS SELECT * FROM cdr_minutes UNION ALL "
     "SELECT * FROM cdr_minutes_merging UNION ALL SELECT * FROM cdr_minutes_recent"
@@ -459,7 +459,8 @@ class DuckDBStore(SqlReports):
                 "CREATE OR REPLACE TABLE cdrs_next AS SELECT * FROM (SELECT * FROM cdrs "
                 f"UNION ALL SELECT * FROM cdrs_merging) ORDER BY {CLUSTER_ORDER}"
             ).fetchall()
-            sums = ", ".join(f"sum({name})" for name in rollups.SUMS)
+            sums = ", ".join([f"sum({name})" for name in rollups.SUMS]
+                             + [f"{how}({name})" for name, how in rollups.BOUNDS])
             cur.execute(f"CREATE OR REPLACE TABLE cdr_minutes_next ({MINUTE_COLUMNS})")
             cur.execute(
                 f"INSERT INTO cdr_minutes_next SELECT {MINUTE_ORDER}, {sums} FROM (SELECT * "

@@ -16,17 +16,30 @@ builders below then write the rollup's statement once for every dialect.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from callstats.dispositions import NETWORK_EFFECTIVE_CODES
-from callstats.queries import Filter, Offsets, QualityQuery, Side, TrafficQuery
+from callstats.queries import (
+    Filter,
+    Offsets,
+    QualityAnswer,
+    QualityQuery,
+    QualityRow,
+    Side,
+    TrafficQuery,
+    TrafficRow,
+)
+from callstats.stores import report_sql
 from callstats.stores.report_sql import (
+    _int,
     disposition_code,
     floor_div,
+    micros,
     offset_at,
     pdd_millis,
-    side_rows,
+    quality_answer,
+    traffic_rows,
 )
 from callstats.stores.sql import INT64, Binder, Dialect, Statement
 
@@ -38,26 +51,35 @@ KEY_FILTERS: frozenset[str] = frozenset()
 # The columns of a rollup row, in table order: the key, then the sums.
 KEYS = ("side", "account_id", "minute")
 SUMS = ("calls", "successful", "seconds", "price", "failed", "pdd_count", "pdd_ms")
+# ...and the first and last time_start (µs) of the minute's CDRs: read with min() and max().
+BOUNDS = (("first_us", "min"), ("last_us", "max"))
 
 
 @dataclass(frozen=True)
 class RollupPlan:
-    """Read minutes `first_minute`..`last_minute` (unix minutes, inclusive) from the
-    rollup and the instants of `edges` (µs ranges, inclusive) from raw rows."""
+    """Read minutes `first_minute`..`last_minute` (unix minutes, inclusive) from the rollup.
+    `cut_from` (µs) when the range starts inside the first minute, `cut_to` when it ends
+    inside the last: that minute counts whole if all its CDRs lie in the range (its first
+    and last CDR times tell), not at all if none does, else its part in the range is read
+    from raw rows."""
 
     first_minute: int
     last_minute: int
-    edges: tuple[tuple[int, int], ...]
+    cut_from: int | None = None
+    cut_to: int | None = None
 
 
-def plan(from_us: int, to_us: int, step_us: int, offsets: Offsets = Offsets(),
+UTC = Offsets()
+
+
+def plan(from_us: int, to_us: int, step_us: int, offsets: Offsets = UTC,
          filters: Sequence[Filter] = (), percentiles: Sequence[int] = (),
          trusted_from_us: int | None = None) -> RollupPlan | None:
     """How a query over `from_us`..`to_us` (inclusive) may read the rollup; None: it may
     not (a filter on a column the rollup does not keep, percentiles, which need every pdd,
     a bucket or UTC offset or offset change that splits a minute, a range starting before
     `trusted_from_us` (where retention may have removed raw rows the rollup still counts),
-    or no whole minute in the range)."""
+    or a range inside one minute, cut at both ends)."""
     if percentiles or any(f.column not in KEY_FILTERS for f in filters):
         return None
     if step_us % MINUTE_US or any(o % 60 for o in offsets.offsets):
@@ -66,16 +88,12 @@ def plan(from_us: int, to_us: int, step_us: int, offsets: Offsets = Offsets(),
         return None
     if trusted_from_us is not None and from_us < trusted_from_us:
         return None
-    first = -(-from_us // MINUTE_US)
-    last = (to_us + 1) // MINUTE_US - 1
-    if first > last:
+    first, last = from_us // MINUTE_US, to_us // MINUTE_US
+    cut_from = from_us if from_us % MINUTE_US else None
+    cut_to = to_us if (to_us + 1) % MINUTE_US else None
+    if first == last and cut_from is not None and cut_to is not None:
         return None
-    edges = []
-    if from_us < first * MINUTE_US:
-        edges.append((from_us, first * MINUTE_US - 1))
-    if to_us >= (last + 1) * MINUTE_US:
-        edges.append(((last + 1) * MINUTE_US, to_us))
-    return RollupPlan(first, last, tuple(edges))
+    return RollupPlan(first, last, cut_from, cut_to)
 
 
 def traffic_plan(q: TrafficQuery, trusted_from_us: int | None = None) -> RollupPlan | None:
@@ -84,7 +102,7 @@ def traffic_plan(q: TrafficQuery, trusted_from_us: int | None = None) -> RollupP
 
 
 def quality_plan(q: QualityQuery, trusted_from_us: int | None = None) -> RollupPlan | None:
-    return plan(q.from_us, q.to_us, q.step_us, Offsets(), q.filters, q.percentiles,
+    return plan(q.from_us, q.to_us, q.step_us, UTC, q.filters, q.percentiles,
                 trusted_from_us)
 
 
@@ -112,63 +130,126 @@ def delta(d: Dialect, side: Side, source: str) -> str:
         f"{d.count_if('duration > 0')} AS successful, sum(duration) AS seconds, "
         f"sum({side.price_column}) AS price, {d.count_if(_failed(side))} AS failed, "
         f"count({pdd_millis(d)}) AS pdd_count, "
-        f"coalesce(sum({pdd_millis(d)}), 0) AS pdd_ms "
+        f"coalesce(sum({pdd_millis(d)}), 0) AS pdd_ms, "
+        f"min({d.micros('time_start')}) AS first_us, max({d.micros('time_start')}) AS last_us "
         f"FROM {source} WHERE {' AND '.join(picked)} GROUP BY account_id, minute"
     )
 
 
 # --- reading it --------------------------------------------------------------------------
 
-def _units(d: Dialect, bind: Binder, side: Side, account_id: int, p: RollupPlan,
-           raw: Sequence[str], rolled: Sequence[str]) -> str:
-    """The rollup's minutes of the plan and the raw CDRs of its edges as one relation:
-    `ts` (µs) then the columns `rolled` names in the rollup, `raw` per CDR."""
-    rollup = (f"SELECT minute * {MINUTE_US} AS ts, {', '.join(rolled)} FROM {d.minutes} "
-              f"WHERE side = {bind(SIDE_CODES[side.name], INT64)} "
-              f"AND account_id = {bind(account_id, INT64)} AND minute BETWEEN "
-              f"{bind(p.first_minute, INT64)} AND {bind(p.last_minute, INT64)}")
-    if not p.edges:
-        return rollup
-    edges = " OR ".join(f"({side_rows(d, bind, side, account_id, low, high, ())})"
-                        for low, high in p.edges)
-    return (f"{rollup} UNION ALL SELECT {d.micros('time_start')} AS ts, {', '.join(raw)} "
-            f"FROM {d.cdrs} WHERE {edges}")
+Run = Callable[[Statement], Sequence[tuple[object, ...]]]
+WHOLE, FIRST, LAST = 0, 1, 2  # the parts of a plan's minutes: whole ones, the cut ones
 
 
-def traffic(q: TrafficQuery, d: Dialect, p: RollupPlan) -> Statement:
-    """report_sql.traffic's rows, from the rollup where `p` says."""
+def _minutes(d: Dialect, bind: Binder, side: Side, account_id: int, p: RollupPlan,
+             keys: Sequence[tuple[str, str]], sums: Sequence[str]) -> str:
+    """Per (`keys`, part): `sums`, then the first and last CDR time of the part; `keys`
+    are (expression, name) over the rollup's columns."""
+    parts = []
+    if p.cut_from is not None:
+        parts.append(f"WHEN minute = {bind(p.first_minute, INT64)} THEN {FIRST}")
+    if p.cut_to is not None:
+        parts.append(f"WHEN minute = {bind(p.last_minute, INT64)} THEN {LAST}")
+    part = f"CASE {' '.join(parts)} ELSE {WHOLE} END" if parts else str(WHOLE)
+    named = ", ".join(f"{expression} AS {name}" for expression, name in keys)
+    return (f"SELECT {named}, {part} AS part, {', '.join(sums)}, min(first_us), "
+            f"max(last_us) FROM {d.minutes} "
+            f"WHERE side = {bind(SIDE_CODES[side.name], INT64)} "
+            f"AND account_id = {bind(account_id, INT64)} AND minute BETWEEN "
+            f"{bind(p.first_minute, INT64)} AND {bind(p.last_minute, INT64)} "
+            f"GROUP BY {', '.join(name for _, name in keys)}, part")
+
+
+def _raw_ranges(p: RollupPlan, parts: Sequence[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """Of the cut minutes' (part, first CDR, last CDR): the ranges to read from raw rows
+    (where the cut falls between the minute's CDRs); `parts` whole or out are decided by
+    `_counts`."""
+    ranges = []
+    for part, first, last in parts:
+        if part == FIRST and p.cut_from is not None and first < p.cut_from <= last:
+            ranges.append((p.cut_from, (p.first_minute + 1) * MINUTE_US - 1))
+        if part == LAST and p.cut_to is not None and first <= p.cut_to < last:
+            ranges.append((p.last_minute * MINUTE_US, p.cut_to))
+    return ranges
+
+
+def _counts(p: RollupPlan, part: int, first: int, last: int) -> bool:
+    """Whether a part's rollup sums count whole: every CDR of it lies in the range."""
+    if part == FIRST and p.cut_from is not None:
+        return first >= p.cut_from
+    if part == LAST and p.cut_to is not None:
+        return last <= p.cut_to
+    return True
+
+
+def traffic_statement(q: TrafficQuery, d: Dialect, p: RollupPlan) -> Statement:
+    """Per (bucket, offset, part): the traffic sums, first and last CDR time."""
     bind = d.binder()
-    units = _units(d, bind, q.side, q.account_id, p,
-                   raw=["1 AS n", f"{d.int64('duration > 0')} AS ok", "duration AS dur",
-                        f"{q.side.price_column} AS price"],
-                   rolled=["calls AS n", "successful AS ok", "seconds AS dur", "price"])
-    text = (
-        f"SELECT {floor_div(d, bind, 'ts + off', q.buckets.step_us)} AS bucket, "
-        f"{d.int_div('off', '1000000')} AS offset_s, sum(n), sum(ok), sum(dur), "
-        f"{d.price_sum('price')} FROM (SELECT ts, {offset_at(d, bind, q.buckets, 'ts')} "
-        f"AS off, n, ok, dur, price FROM ({units}) AS units) AS placed "
-        "GROUP BY bucket, offset_s ORDER BY bucket"
-    )
+    ts = f"minute * {MINUTE_US}"
+    off = offset_at(d, bind, q.buckets, ts)
+    keys = [(floor_div(d, bind, f"{ts} + {off}", q.buckets.step_us), "bucket"),
+            (d.int_div(off, "1000000"), "offset_s")]
+    text = _minutes(d, bind, q.side, q.account_id, p, keys,
+                    ["sum(calls)", "sum(successful)", "sum(seconds)", d.price_sum("price")])
     return Statement(text, bind.params)
 
 
-def quality(q: QualityQuery, d: Dialect, p: RollupPlan) -> Statement:
-    """report_sql.quality's rows (no percentiles), from the rollup where `p` says."""
+def traffic(q: TrafficQuery, d: Dialect, p: RollupPlan, run: Run) -> list[TrafficRow]:
+    """report_sql.traffic's rows (ordered by bucket, then offset), from the rollup where
+    `p` says and from raw rows where a cut minute needs them."""
+    sums: dict[tuple[int, int], list[int]] = {}
+    cut = []
+    for bucket, offset, part, n, ok, seconds, price, first, last in run(
+            traffic_statement(q, d, p)):
+        key = (_int(bucket), _int(offset))
+        if part != WHOLE:
+            cut.append((_int(part), _int(first), _int(last)))
+            if not _counts(p, _int(part), _int(first), _int(last)):
+                continue
+        _add(sums, key, (_int(n), _int(ok), _int(seconds), micros(price)))
+    for low, high in _raw_ranges(p, cut):
+        edge = replace(q, from_us=low, to_us=high)
+        for row in traffic_rows(run(report_sql.traffic(edge, d))):
+            _add(sums, (row.bucket, row.offset),
+                 (row.total, row.successful, row.duration, row.price_micros))
+    return [TrafficRow(b, o, *values) for (b, o), values in sorted(sums.items())]
+
+
+def quality_statement(q: QualityQuery, d: Dialect, p: RollupPlan) -> Statement:
     bind = d.binder()
-    pdd = pdd_millis(d)
-    units = _units(d, bind, q.side, q.account_id, p,
-                   raw=["1 AS n", f"{d.int64('duration > 0')} AS ok", "duration AS dur",
-                        f"{d.int64(_failed(q.side))} AS bad",
-                        f"{d.int64(f'{pdd} IS NOT NULL')} AS timed",
-                        f"coalesce({pdd}, 0) AS timed_ms"],
-                   rolled=["calls AS n", "successful AS ok", "seconds AS dur",
-                           "failed AS bad", "pdd_count AS timed", "pdd_ms AS timed_ms"])
-    sums = ", ".join(f"coalesce(sum({unit}), 0) AS {name}" for unit, name in (
-        ("n", "calls"), ("ok", "answered"), ("dur", "seconds"), ("bad", "failed"),
-        ("timed", "timed"), ("timed_ms", "timed_ms")))
-    text = (f"SELECT whole, bucket, calls, answered, seconds, failed, timed, timed_ms "
-            f"FROM (SELECT grouping(bucket) AS whole, bucket, {sums} FROM (SELECT "
-            f"{floor_div(d, bind, 'ts', q.step_us)} AS bucket, n, ok, dur, bad, timed, "
-            f"timed_ms FROM ({units}) AS units) AS picked "
-            "GROUP BY GROUPING SETS ((bucket), ())) AS grouped")
+    keys = [(floor_div(d, bind, f"minute * {MINUTE_US}", q.step_us), "bucket")]
+    text = _minutes(d, bind, q.side, q.account_id, p, keys,
+                    [f"sum({name})" for name in ("calls", "successful", "seconds", "failed",
+                                                 "pdd_count", "pdd_ms")])
     return Statement(text, bind.params)
+
+
+def quality(q: QualityQuery, d: Dialect, p: RollupPlan, run: Run) -> QualityAnswer:
+    """report_sql.quality's answer (no percentiles), from the rollup where `p` says."""
+    sums: dict[tuple[int, int], list[int]] = {}
+    cut = []
+    for bucket, part, *values, first, last in run(quality_statement(q, d, p)):
+        if part != WHOLE:
+            cut.append((_int(part), _int(first), _int(last)))
+            if not _counts(p, _int(part), _int(first), _int(last)):
+                continue
+        _add(sums, (_int(bucket), 0), tuple(map(_int, values)))
+    for low, high in _raw_ranges(p, cut):
+        edge = replace(q, from_us=low, to_us=high)
+        for row in quality_answer(run(report_sql.quality(edge, d))).buckets:
+            _add(sums, (row.bucket, 0), (row.total, row.successful, row.duration, row.failed,
+                                         row.pdd_count, row.pdd_millis))
+    buckets = [QualityRow(b, *values) for (b, _), values in sorted(sums.items())]
+    whole = [sum(column) for column in zip(*(v for v in sums.values()), strict=True)]
+    return QualityAnswer(buckets, QualityRow(0, *(whole or [0] * 6)))
+
+
+def _add(sums: dict[tuple[int, int], list[int]], key: tuple[int, int],
+         values: Sequence[int]) -> None:
+    found = sums.get(key)
+    if found is None:
+        sums[key] = list(values)
+    else:
+        for i, value in enumerate(values):
+            found[i] += value

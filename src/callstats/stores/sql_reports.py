@@ -48,15 +48,15 @@ class SqlReports:
 
     def traffic(self, query: TrafficQuery) -> list[TrafficRow]:
         plan = rollups.traffic_plan(query, self.rollups_trusted_from()) if self.rollups else None
-        statement = (rollups.traffic(query, self.reading(), plan) if plan
-                     else report_sql.traffic(query, self.reading()))
-        return report_sql.traffic_rows(self.run(statement))
+        if plan is not None:
+            return rollups.traffic(query, self.reading(), plan, self.run)
+        return report_sql.traffic_rows(self.run(report_sql.traffic(query, self.reading())))
 
     def quality(self, query: QualityQuery) -> QualityAnswer:
         plan = rollups.quality_plan(query, self.rollups_trusted_from()) if self.rollups else None
-        statement = (rollups.quality(query, self.reading(), plan) if plan
-                     else report_sql.quality(query, self.reading()))
-        return report_sql.quality_answer(self.run(statement))
+        if plan is not None:
+            return rollups.quality(query, self.reading(), plan, self.run)
+        return report_sql.quality_answer(self.run(report_sql.quality(query, self.reading())))
 
     def disconnect_codes(self, query: DisconnectCodesQuery) -> list[CodeCount]:
         return report_sql.code_rows(self.run(report_sql.disconnect_codes(query, self.reading())))
