@@ -97,6 +97,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--only", default="", help="run only queries containing this text")
+    parser.add_argument("--skip", default="", help="skip queries containing this text")
     parser.add_argument("--out", type=Path,
                         default=Path(__file__).parent / "out" / "reports_perf")
     args = parser.parse_args()
@@ -109,7 +110,8 @@ def main() -> None:
               "| raw/rollup |")
     print(header)
     print("|---|---|---:|---:|---:|---:|---:|")
-    picked = {k: v for k, v in all_queries().items() if args.only in k}
+    picked = {k: v for k, v in all_queries().items()
+              if args.only in k and not (args.skip and args.skip in k)}
     stores = {kind: open_store(url) for kind, url in urls.items()}
     for name, run in picked.items():
         for kind, store in stores.items():
