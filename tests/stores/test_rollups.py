@@ -162,12 +162,12 @@ def test_rollup_answers_equal_raw_answers(store: Store, data: st.DataObject) -> 
                              max_size=len(rows)))
     for row, cdr_id in zip(rows, ids, strict=True):
         row["id"] = first_id + cdr_id
-    cuts = sorted(data.draw(st.lists(st.integers(0, len(rows)), max_size=3)))
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(rows)), min_size=1, max_size=3)))
     for low, high in itertools.pairwise([0, *cuts, len(rows)]):
         if low < high:
             again = data.draw(st.integers(0, low)) if low else low
             store.insert_cdrs(_table(rows[again:high]))
-        if data.draw(st.booleans()):
+        if data.draw(st.integers(0, 3)) == 0:  # rows of one key in several parts, else
             store.compact()
     stored: dict[object, dict[str, object]] = {}
     for row in rows:
@@ -260,3 +260,28 @@ def test_rebuilding_the_clickhouse_rollup_again_counts_once(chdb_dir: Path,
         assert (answer.total, answer.duration, answer.price_micros) == (2, 14, 500_000)
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(("start", "sampling", "expected"), [
+    (5 * SECOND, "minute", [2, 1]),  # the cut minute counts whole: both parts' rows
+    (30 * SECOND, "minute", [1, 1]),  # the cut falls between its CDRs: raw rows
+    (55 * SECOND, "hour", [1]),  # none of the cut minute's CDRs is in range
+])
+def test_a_cut_minute_adds_up_its_rows_from_every_part(
+        store: Store, start: int, sampling: str, expected: list[int]) -> None:
+    """One minute's CDRs in two batches (two rollup rows until a compaction merges them),
+    asked with a range cut inside that minute."""
+    n = next(EXAMPLES)
+    account, base = 20_000 + n, BASES[0] + n * 3600 * SECOND
+    row = {"duration": 7, "customer_acc_id": account, "vendor_acc_id": account,
+           "is_last_cdr": True, "customer_price": Decimal("0.5"),
+           "vendor_price": Decimal("0.25"), "lega_disconnect_code": None,
+           "legb_disconnect_code": None, "internal_disconnect_code": None, "pdd": None}
+    for i, at in enumerate((10, 50, 70)):
+        store.insert_cdrs(_table([{**row, "id": 2 * 10**9 + n * 10 + i,
+                                   "time_start": base + at * SECOND}]))
+    low, high = base + start, base + 3 * M - 1
+    query = TrafficQuery(TERMINATION, account, low, high, buckets_for(sampling, None, low, high))
+    assert rollups.traffic_plan(query) is not None
+    assert [r.total for r in store.traffic(query)] == expected
+    assert store.traffic(query) == _traffic(store, query, False)

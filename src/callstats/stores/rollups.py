@@ -143,9 +143,13 @@ WHOLE, FIRST, LAST = 0, 1, 2  # the parts of a plan's minutes: whole ones, the c
 
 
 def _minutes(d: Dialect, bind: Binder, side: Side, account_id: int, p: RollupPlan,
-             keys: Sequence[tuple[str, str]], sums: Sequence[str]) -> str:
-    """Per (`keys`, part): `sums`, then the first and last CDR time of the part; `keys`
-    are (expression, name) over the rollup's columns."""
+             keys: Sequence[tuple[str, str]], sums: Sequence[tuple[str, str]],
+             grouped: bool) -> str:
+    """Per (`keys`, part): `sums` (each (aggregate, column)), then the first and last CDR
+    time of the part; `keys` are (expression, name) over the rollup's columns. Not
+    `grouped` (buckets of one minute): each rollup row as it is, one bucket each, rows of
+    one key from parts not merged yet added up by the caller; no hash aggregate, which is
+    most of a small report's engine time."""
     parts = []
     if p.cut_from is not None:
         parts.append(f"WHEN minute = {bind(p.first_minute, INT64)} THEN {FIRST}")
@@ -154,34 +158,60 @@ def _minutes(d: Dialect, bind: Binder, side: Side, account_id: int, p: RollupPla
     part = f"CASE {' '.join(parts)} ELSE {WHOLE} END" if parts else str(WHOLE)
     named = ", ".join(f"{expression} AS {name}" for expression, name in keys)
     # The bounds matter only to a cut minute: else not read at all (two columns fewer).
-    bounds = "min(first_us), max(last_us)" if parts else "0, 0"
-    return (f"SELECT {named}, {part} AS part, {', '.join(sums)}, {bounds} FROM {d.minutes} "
+    if grouped:
+        values = [aggregate for aggregate, _ in sums]
+        bounds = "min(first_us), max(last_us)" if parts else "0, 0"
+        group = f" GROUP BY {', '.join(name for _, name in keys)}, part"
+    else:
+        values = [column for _, column in sums]
+        bounds, group = ("first_us, last_us" if parts else "0, 0"), ""
+    return (f"SELECT {named}, {part} AS part, {', '.join(values)}, {bounds} FROM {d.minutes} "
             f"WHERE side = {bind(SIDE_CODES[side.name], INT64)} "
             f"AND account_id = {bind(account_id, INT64)} AND minute BETWEEN "
-            f"{bind(p.first_minute, INT64)} AND {bind(p.last_minute, INT64)} "
-            f"GROUP BY {', '.join(name for _, name in keys)}, part")
+            f"{bind(p.first_minute, INT64)} AND {bind(p.last_minute, INT64)}{group}")
 
 
-def _raw_ranges(p: RollupPlan, parts: Sequence[tuple[int, int, int]]) -> list[tuple[int, int]]:
-    """Of the cut minutes' (part, first CDR, last CDR): the ranges to read from raw rows
-    (where the cut falls between the minute's CDRs); `parts` whole or out are decided by
-    `_counts`."""
+@dataclass
+class _Cut:
+    """A cut minute's rows added up: its bucket key, sums, first and last CDR time."""
+
+    key: tuple[int, int]
+    values: list[int]
+    first: int
+    last: int
+
+
+def _add_cut(cuts: dict[int, _Cut], part: int, key: tuple[int, int], values: Sequence[int],
+             first: int, last: int) -> None:
+    found = cuts.get(part)
+    if found is None:
+        cuts[part] = _Cut(key, list(values), first, last)
+        return
+    for i, value in enumerate(values):
+        found.values[i] += value
+    found.first, found.last = min(found.first, first), max(found.last, last)
+
+
+def _settle(p: RollupPlan, cuts: dict[int, _Cut],
+            sums: dict[tuple[int, int], list[int]]) -> list[tuple[int, int]]:
+    """Add each cut minute's sums whose CDRs all lie in the range, drop those with none
+    there; return the ranges (µs, inclusive) to read from raw rows instead: a cut that
+    falls between a minute's CDRs."""
     ranges = []
-    for part, first, last in parts:
-        if part == FIRST and p.cut_from is not None and first < p.cut_from <= last:
-            ranges.append((p.cut_from, (p.first_minute + 1) * MINUTE_US - 1))
-        if part == LAST and p.cut_to is not None and first <= p.cut_to < last:
-            ranges.append((p.last_minute * MINUTE_US, p.cut_to))
+    for part, cut in cuts.items():
+        if part == FIRST and p.cut_from is not None:
+            inside, outside = cut.first >= p.cut_from, cut.last < p.cut_from
+            edge = (p.cut_from, (p.first_minute + 1) * MINUTE_US - 1)
+        elif part == LAST and p.cut_to is not None:
+            inside, outside = cut.last <= p.cut_to, cut.first > p.cut_to
+            edge = (p.last_minute * MINUTE_US, p.cut_to)
+        else:  # pragma: no cover - parts come only from the plan's cuts
+            raise AssertionError(part)
+        if inside:
+            _add(sums, cut.key, cut.values)
+        elif not outside:
+            ranges.append(edge)
     return ranges
-
-
-def _counts(p: RollupPlan, part: int, first: int, last: int) -> bool:
-    """Whether a part's rollup sums count whole: every CDR of it lies in the range."""
-    if part == FIRST and p.cut_from is not None:
-        return first >= p.cut_from
-    if part == LAST and p.cut_to is not None:
-        return last <= p.cut_to
-    return True
 
 
 def traffic_statement(q: TrafficQuery, d: Dialect, p: RollupPlan) -> Statement:
@@ -191,8 +221,9 @@ def traffic_statement(q: TrafficQuery, d: Dialect, p: RollupPlan) -> Statement:
     off = offset_at(d, bind, q.buckets, ts)
     keys = [(floor_div(d, bind, f"{ts} + {off}", q.buckets.step_us), "bucket"),
             (d.int_div(off, "1000000"), "offset_s")]
+    sums = [(f"sum({c})", c) for c in ("calls", "successful", "seconds")]
     text = _minutes(d, bind, q.side, q.account_id, p, keys,
-                    ["sum(calls)", "sum(successful)", "sum(seconds)", d.price_sum("price")])
+                    [*sums, (d.price_sum("price"), "price")], q.buckets.step_us != MINUTE_US)
     return Statement(text, bind.params)
 
 
@@ -200,16 +231,16 @@ def traffic(q: TrafficQuery, d: Dialect, p: RollupPlan, run: Run) -> list[Traffi
     """report_sql.traffic's rows (ordered by bucket, then offset), from the rollup where
     `p` says and from raw rows where a cut minute needs them."""
     sums: dict[tuple[int, int], list[int]] = {}
-    cut = []
+    cuts: dict[int, _Cut] = {}
     for bucket, offset, part, n, ok, seconds, price, first, last in run(
             traffic_statement(q, d, p)):
-        key = (_int(bucket), _int(offset))
-        if part != WHOLE:
-            cut.append((_int(part), _int(first), _int(last)))
-            if not _counts(p, _int(part), _int(first), _int(last)):
-                continue
-        _add(sums, key, (_int(n), _int(ok), _int(seconds), micros(price)))
-    for low, high in _raw_ranges(p, cut):
+        key, values = (_int(bucket), _int(offset)), (_int(n), _int(ok), _int(seconds),
+                                                     micros(price))
+        if part == WHOLE:
+            _add(sums, key, values)
+        else:
+            _add_cut(cuts, _int(part), key, values, _int(first), _int(last))
+    for low, high in _settle(p, cuts, sums):
         edge = replace(q, from_us=low, to_us=high)
         for row in traffic_rows(run(report_sql.traffic(edge, d))):
             _add(sums, (row.bucket, row.offset),
@@ -221,22 +252,23 @@ def quality_statement(q: QualityQuery, d: Dialect, p: RollupPlan) -> Statement:
     bind = d.binder()
     keys = [(floor_div(d, bind, f"minute * {MINUTE_US}", q.step_us), "bucket")]
     text = _minutes(d, bind, q.side, q.account_id, p, keys,
-                    [f"sum({name})" for name in ("calls", "successful", "seconds", "failed",
-                                                 "pdd_count", "pdd_ms")])
+                    [(f"sum({c})", c) for c in ("calls", "successful", "seconds", "failed",
+                                                "pdd_count", "pdd_ms")],
+                    q.step_us != MINUTE_US)
     return Statement(text, bind.params)
 
 
 def quality(q: QualityQuery, d: Dialect, p: RollupPlan, run: Run) -> QualityAnswer:
     """report_sql.quality's answer (no percentiles), from the rollup where `p` says."""
     sums: dict[tuple[int, int], list[int]] = {}
-    cut = []
+    cuts: dict[int, _Cut] = {}
     for bucket, part, *values, first, last in run(quality_statement(q, d, p)):
-        if part != WHOLE:
-            cut.append((_int(part), _int(first), _int(last)))
-            if not _counts(p, _int(part), _int(first), _int(last)):
-                continue
-        _add(sums, (_int(bucket), 0), tuple(map(_int, values)))
-    for low, high in _raw_ranges(p, cut):
+        key, ints = (_int(bucket), 0), tuple(map(_int, values))
+        if part == WHOLE:
+            _add(sums, key, ints)
+        else:
+            _add_cut(cuts, _int(part), key, ints, _int(first), _int(last))
+    for low, high in _settle(p, cuts, sums):
         edge = replace(q, from_us=low, to_us=high)
         for row in quality_answer(run(report_sql.quality(edge, d))).buckets:
             _add(sums, (row.bucket, 0), (row.total, row.successful, row.duration, row.failed,
