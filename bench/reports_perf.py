@@ -22,8 +22,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from query_layer import DAY, LARGEST, START, TYPICAL, build, queries  # noqa: E402
+from quality import InProcess, customer_of, iso, uuid_of  # noqa: E402
+from query_layer import DAY, LARGEST, SECOND, START, TYPICAL, build, queries  # noqa: E402
 
+from callstats.auth.tokens import mint_dynamic_token  # noqa: E402
 from callstats.queries import (  # noqa: E402
     ORIGINATION,
     TERMINATION,
@@ -55,6 +57,51 @@ def all_queries() -> dict[str, Query]:
 def found_traffic(account: int, span: tuple[int, int], side: Side = ORIGINATION
                   ) -> TrafficQuery:
     return TrafficQuery(side, account, *span, buckets_for("minute", None, *span))
+
+
+HTTP_CASES = [  # (name, account, path, params): through the real app, in-process
+    ("typical account, 1 day, minute", TYPICAL, "/origination-statistics",
+     {"from-time": iso(START + 29 * DAY), "sampling": "minute"}),
+    ("largest account, 30 days, hour", LARGEST, "/origination-statistics",
+     {"from-time": iso(START), "sampling": "hour"}),
+    ("termination, largest, 30 days, day", LARGEST, "/termination-statistics",
+     {"from-time": iso(START), "sampling": "day"}),
+]
+
+
+def over_http(apps: dict[str, InProcess], requests: int) -> None:
+    """p50 server time (x-runtime), wall and process CPU per request, raw vs rollup; each
+    request ends its range a second earlier than the one before (no cached answer)."""
+    from quality import SECRET
+
+    now = time.time()
+    tokens = {a: mint_dynamic_token(SECRET, customer_of(a), 86400, now, [a])
+              for a in (LARGEST, TYPICAL)}
+    print("\nthrough the app (httpx ASGI transport, one process):")
+    print("| request | store | raw server / CPU ms | rollup server / CPU ms | CPU raw / rollup |")
+    print("|---|---|---|---|---:|")
+    for name, account, path, params in HTTP_CASES:
+        for kind, app in apps.items():
+            found: dict[str, tuple[float, float]] = {}
+            for use in (False, True):
+                app.services.store.rollups = use  # type: ignore[attr-defined]
+                servers, cpus = [], []
+                shift = (requests + 10) * use  # the other path's ranges: not from the cache
+                for i in range(requests + 3):
+                    unique = {**params, "account-id": uuid_of(account),
+                              "to-time": iso(START + 30 * DAY - (i + 1 + shift) * SECOND)}
+                    cpu = time.process_time()
+                    answer = app.get(path, unique, tokens[account])
+                    cpu = time.process_time() - cpu
+                    assert answer.status_code == 200, answer.text
+                    if i >= 3:
+                        servers.append(float(answer.headers["x-runtime"]) * 1e3)
+                        cpus.append(cpu * 1e3)
+                found["rollup" if use else "raw"] = (statistics.median(servers),
+                                                     statistics.median(cpus))
+            (raw, raw_cpu), (new, new_cpu) = found["raw"], found["rollup"]
+            print(f"| {name} | {kind} | {raw:.2f} / {raw_cpu:.2f} | {new:.2f} / {new_cpu:.2f} "
+                  f"| {raw_cpu / new_cpu:.1f}× |", flush=True)
 
 
 def timed(store: Store, run: Query, reps: int) -> tuple[float, float]:
@@ -96,6 +143,8 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=30)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--http", type=int, default=40,
+                        help="requests per path and store through the app (0: none)")
     parser.add_argument("--only", default="", help="run only queries containing this text")
     parser.add_argument("--skip", default="", help="skip queries containing this text")
     parser.add_argument("--out", type=Path,
@@ -143,6 +192,13 @@ def main() -> None:
                               f"{cpu:.2f} |", flush=True)
     for store in stores.values():
         store.close()
+    if args.http:
+        apps = {kind: InProcess(url, directory / f"app-{kind}") for kind, url in urls.items()}
+        try:
+            over_http(apps, args.http)
+        finally:
+            for app in apps.values():
+                app.close()
 
 
 if __name__ == "__main__":
