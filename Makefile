@@ -30,6 +30,7 @@ bench: $(STAMP)  ## benchmarks: tables printed, nothing asserted (installs wrk i
 	$(BIN)/python bench/stores.py
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/cdrs.py
+	$(BIN)/python bench/reports_perf.py
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python bench/portal.py
 	$(BIN)/python bench/writer_lock.py

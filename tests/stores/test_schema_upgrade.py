@@ -19,7 +19,7 @@ import pytest
 from callstats.columns import CDR_COLUMNS, YETI_CDR_COLUMNS
 from callstats.ingest.batches import Format, parse_cdrs
 from callstats.queries import ORIGINATION, Buckets, TrafficQuery
-from callstats.stores import clickhouse_store, duckdb_store
+from callstats.stores import clickhouse_store, duckdb_store, rollups
 from callstats.stores.base import Store
 from callstats.stores.clickhouse_store import ClickHouseStore
 from callstats.stores.clickhouse_transport import open_transport, parse_url
@@ -57,6 +57,13 @@ def _new_cdr(cdr_id: int) -> dict[str, object]:
 
 def _check_upgraded(store: Store) -> None:
     assert store.count_cdrs() == len(PDDS)
+    # The upgrade built the minute rollup from the stored rows: it answers as they do.
+    hour = TrafficQuery(ORIGINATION, 5, MARCH, MARCH + 3_600_000_000 - 1, Buckets(60_000_000))
+    assert rollups.traffic_plan(hour) is not None
+    via_rollup = store.traffic(hour)
+    store.rollups = False  # type: ignore[attr-defined]
+    assert via_rollup == store.traffic(hour) and sum(r.total for r in via_rollup) == len(PDDS)
+    store.rollups = True  # type: ignore[attr-defined]
     for cdr_id, _, exact in PDDS:
         assert cdr_value(store, "pdd", cdr_id) == exact
         assert cdr_value(store, "success", cdr_id) is (cdr_id % 3 != 0)
@@ -126,7 +133,7 @@ def test_duckdb_upgrades_a_version_3_file(old_duckdb: Path, tmp_path: Path) -> N
     snapshots_before = _describe(old_duckdb, "snapshots")
     store = DuckDBStore(old_duckdb)
     try:
-        assert store.schema_version == duckdb_store.SCHEMA_VERSION == 5
+        assert store.schema_version == duckdb_store.SCHEMA_VERSION == 6
         _check_upgraded(store)
         assert store.compact() > 0  # the three tables still union and merge
         assert store.count_cdrs() == len(PDDS) + 1
@@ -200,7 +207,7 @@ def test_clickhouse_upgrades_a_version_1_database(old_clickhouse: str, urls: Sto
         db.close()
     store = ClickHouseStore(old_clickhouse)
     try:
-        assert store.schema_version == clickhouse_store.SCHEMA_VERSION == 3
+        assert store.schema_version == clickhouse_store.SCHEMA_VERSION == 4
         _check_upgraded(store)
         store.compact()
         assert store.count_cdrs() == len(PDDS) + 1
@@ -211,7 +218,7 @@ def test_clickhouse_upgrades_a_version_1_database(old_clickhouse: str, urls: Sto
         store.close()
     store = ClickHouseStore(old_clickhouse)  # reopened: nothing runs again, nothing changes
     try:
-        assert store.schema_version == 3 and _ch_columns(store, "cdrs") == upgraded
+        assert store.schema_version == 4 and _ch_columns(store, "cdrs") == upgraded
         assert cdr_value(store, "pdd", 1) == Decimal("1.235")
     finally:
         store.close()

@@ -23,6 +23,8 @@ import pyarrow as pa
 
 from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.ingest.batches import SnapshotBatch
+from callstats.queries import ORIGINATION, TERMINATION
+from callstats.stores import rollups
 from callstats.stores.base import InsertResult, StoreError, WriterLock
 from callstats.stores.clickhouse_transport import Target, Transport, open_transport, parse_url
 from callstats.stores.history import EXACT_PDD, FIRST_CDR_COLUMNS, PDD_LIMIT, YETI_FIELDS_ADDED
@@ -62,10 +64,11 @@ class Layout:
         return f" ON CLUSTER {self.cluster}" if self.cluster else ""
 
     def create(self, table: str, columns: str, order_by: str, partition_by: str = "",
-               shard_by: str = "rand()", ttl: str = "") -> list[str]:
+               shard_by: str = "rand()", ttl: str = "", engine: str = "MergeTree"
+               ) -> list[str]:
         """CREATE statements of one logical table (two in a cluster)."""
         local = f"{table}_local" if self.cluster else table
-        engine = "ReplicatedMergeTree" if self.cluster else "MergeTree"
+        engine = f"Replicated{engine}" if self.cluster else engine
         parts = [f"CREATE TABLE IF NOT EXISTS {self.name(local)}{self.on_cluster()} "
                  f"({columns}) ENGINE = {engine}"]
         if partition_by:
@@ -194,12 +197,52 @@ def yeti_fields_ddl(layout: Layout) -> list[str]:
     return statements
 
 
+# Read with sum() (min() and max() for the bounds), so rows not yet merged add up alike.
+MINUTE_COLUMNS = ", ".join(
+    ["side Int8", "account_id Int64", "minute Int64"]
+    + [f"{name} SimpleAggregateFunction(sum, {'Decimal(38, 6)' if name == 'price' else 'Int64'})"
+       for name in rollups.SUMS]
+    + [f"{name} SimpleAggregateFunction({how}, Int64)" for name, how in rollups.BOUNDS])
+MINUTE_START = f"minute * {rollups.MINUTE_US}"
+_SIDES = (ORIGINATION, TERMINATION)
+
+
+def _add_minute_rollups(db: Transport, layout: Layout) -> None:
+    for statement in minute_rollup_ddl(layout):
+        db.command(statement)
+
+
+def minute_rollup_ddl(layout: Layout) -> list[str]:
+    """The minute rollup (stores/rollups.py): an AggregatingMergeTree that a materialized view per
+    side fills from every insert into `cdrs` (the de-duplicated rows, so the two change in
+    one INSERT), emptied and rebuilt from the stored CDRs. Run under the writer lock (no
+    insert between the views' creation and the rebuild) and idempotent, as `upgrade` needs."""
+    d = ClickHouseDialect(layout.name("cdrs"), "", "")
+    statements = layout.create("cdr_minutes", MINUTE_COLUMNS, ", ".join(rollups.KEYS),
+                               shard_by="cityHash64(account_id)",
+                               ttl=layout.retention_ttl(MINUTE_START),
+                               engine="AggregatingMergeTree")
+    for side in _SIDES:
+        statements.append(
+            f"CREATE MATERIALIZED VIEW IF NOT EXISTS "
+            f"{layout.name(f'cdr_minutes_{side.name}')}{layout.on_cluster()} "
+            f"TO {layout.local('cdr_minutes')} AS "
+            f"{rollups.delta(d, side, layout.local('cdrs'))}")
+    sums = " UNION ALL ".join(rollups.delta(d, side, layout.name("cdrs")) for side in _SIDES)
+    statements += [
+        f"TRUNCATE TABLE {layout.local('cdr_minutes')}{layout.on_cluster()}",
+        f"INSERT INTO {layout.name('cdr_minutes')} SELECT * FROM ({sums})",
+    ]
+    return statements
+
+
 # Schema history: entry N upgrades a database from version N to N + 1. Append only.
 Migration = Callable[[Transport, Layout], None]
-MIGRATIONS: Sequence[Migration] = (_create_tables, _add_lower_shadows, _add_yeti_fields)
+MIGRATIONS: Sequence[Migration] = (_create_tables, _add_lower_shadows, _add_yeti_fields,
+                                   _add_minute_rollups)
 SCHEMA_VERSION = len(MIGRATIONS)
 TTL_TABLES = (("cdrs", "time_start"), ("snapshots", "snapshot_timestamp"),
-              ("snapshot_calls", "snapshot_timestamp"))
+              ("snapshot_calls", "snapshot_timestamp"), ("cdr_minutes", MINUTE_START))
 
 
 def upgrade(db: Transport, layout: Layout, migrations: Sequence[Migration] = MIGRATIONS) -> int:
@@ -245,11 +288,14 @@ def _within_process(name: str) -> contextlib.nullcontext[None]:
 
 class ClickHouseStore(SqlReports, SqlCdrs):
     def __init__(self, url: str, *, retention_days: int | None = None, cluster: str = "",
-                 query_timeout: float | None = None, writer_lock: WriterLock | None = None):
+                 query_timeout: float | None = None, writer_lock: WriterLock | None = None,
+                 rollups: bool = True):
         target: Target = parse_url(url)
+        self.rollups = rollups
         self.layout = Layout(target.database, cluster or target.cluster, retention_days)
         self.dialect: Dialect = ClickHouseDialect(self.table("cdrs"), self.table("snapshot_calls"),
-                                         self.table("snapshots"))
+                                                  self.table("snapshots"),
+                                                  minutes=self.table("cdr_minutes"))
         self.query_timeout = query_timeout
         self.db: Transport = open_transport(target)
         self._write_lock = threading.Lock()  # this process's batches de-duplicate in turn
@@ -257,7 +303,8 @@ class ClickHouseStore(SqlReports, SqlCdrs):
         self._lock_name = f"clickhouse-cdrs:{self.layout.database}"
         self._last_version = 0
         try:
-            self.schema_version = upgrade(self.db, self.layout, MIGRATIONS)
+            with self._writer_lock(self._lock_name):  # no batch while the rollup is rebuilt
+                self.schema_version = upgrade(self.db, self.layout, MIGRATIONS)
             apply_retention(self.db, self.layout)
         except BaseException:
             self.db.close()
@@ -265,6 +312,13 @@ class ClickHouseStore(SqlReports, SqlCdrs):
 
     def table(self, name: str) -> str:
         return self.layout.name(name)
+
+    def rollups_trusted_from(self) -> int | None:
+        """Expired rows leave each table at its own merges: ranges near the retention
+        horizon read raw rows only (a day of margin)."""
+        if self.layout.retention_days is None:
+            return None
+        return (int(time.time()) - (self.layout.retention_days + 1) * 86_400) * 1_000_000
 
     def run(self, statement: Statement) -> list[tuple[object, ...]]:
         settings = {"max_execution_time": self.query_timeout} if self.query_timeout else None
@@ -372,7 +426,7 @@ class ClickHouseStore(SqlReports, SqlCdrs):
         """Merge every table's parts now (what ClickHouse does in the background), after
         dropping superseded snapshots; the CDR rows merged."""
         self.maintain()
-        for table in ("cdrs", "snapshots", "snapshot_calls"):
+        for table in ("cdrs", "snapshots", "snapshot_calls", "cdr_minutes"):
             self.db.command(f"OPTIMIZE TABLE {self.layout.local(table)}"
                             f"{self.layout.on_cluster()} FINAL")
         return self.count_cdrs()

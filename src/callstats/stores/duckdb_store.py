@@ -19,6 +19,8 @@ import pyarrow.compute as pc
 
 from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.ingest.batches import SnapshotBatch
+from callstats.queries import ORIGINATION, TERMINATION
+from callstats.stores import rollups
 from callstats.stores.base import (
     InsertResult,
     QueryTimeout,
@@ -30,7 +32,7 @@ from callstats.stores.base import (
 from callstats.stores.deadlines import Watchdog
 from callstats.stores.history import EXACT_PDD, FIRST_CDR_COLUMNS, PDD_LIMIT, YETI_FIELDS_ADDED
 from callstats.stores.shadows import lower_shadow, shadowed, with_shadows
-from callstats.stores.sql import DUCKDB, Statement
+from callstats.stores.sql import DUCKDB, Dialect, DuckDBDialect, Statement
 from callstats.stores.sql_cdrs import SqlCdrs
 from callstats.stores.sql_reports import SqlReports
 
@@ -135,6 +137,42 @@ def _add_yeti_fields(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(CDR_ROWS_VIEW)
 
 
+# The minute rollup (stores/rollups.py) in the three parts the CDRs have: `cdr_minutes`
+# sorted by its key by compaction, new rows' sums in `cdr_minutes_recent`, those being
+# merged in `cdr_minutes_merging`; several rows of one key add up (read with sum()).
+MINUTE_TABLES = ("cdr_minutes", "cdr_minutes_recent", "cdr_minutes_merging")
+MINUTE_COLUMNS = (
+    "side TINYINT NOT NULL, account_id BIGINT NOT NULL, minute BIGINT NOT NULL, "
+    "calls BIGINT NOT NULL, successful BIGINT NOT NULL, seconds BIGINT NOT NULL, "
+    "price DECIMAL(38, 6) NOT NULL, failed BIGINT NOT NULL, pdd_count BIGINT NOT NULL, "
+    "pdd_ms BIGINT NOT NULL, first_us BIGINT NOT NULL, last_us BIGINT NOT NULL")
+MINUTE_ROWS_VIEW = (
+    "CREATE OR REPLACE VIEW cdr_minute_rows AS SELECT * FROM cdr_minutes UNION ALL "
+    "SELECT * FROM cdr_minutes_merging UNION ALL SELECT * FROM cdr_minutes_recent"
+)
+MINUTE_ORDER = ", ".join(rollups.KEYS)
+
+
+# How compaction folds several rows of one rollup key into one.
+_MINUTE_SUMS = ", ".join([f"sum({name})" for name in rollups.SUMS]
+                         + [f"{how}({name})" for name, how in rollups.BOUNDS])
+
+
+def minute_sums(source: str) -> str:
+    """The rollup rows the CDRs of `source` add, both sides."""
+    return (f"{rollups.delta(DUCKDB, ORIGINATION, source)} UNION ALL "
+            f"{rollups.delta(DUCKDB, TERMINATION, source)}")
+
+
+def _add_minute_rollups(con: duckdb.DuckDBPyConnection) -> None:
+    """The minute rollup, built from every stored CDR."""
+    for table in MINUTE_TABLES:
+        con.execute(f"CREATE TABLE {table} ({MINUTE_COLUMNS})")
+    con.execute(f"INSERT INTO cdr_minutes SELECT * FROM ({minute_sums('cdr_rows')}) "
+                f"ORDER BY {MINUTE_ORDER}")
+    con.execute(MINUTE_ROWS_VIEW)
+
+
 # Schema history: entry N upgrades a data directory from version N to N + 1. Append only.
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: Sequence[Migration] = (
@@ -143,6 +181,7 @@ MIGRATIONS: Sequence[Migration] = (
     _split_for_clustering,
     _add_lower_shadows,
     _add_yeti_fields,
+    _add_minute_rollups,
 )
 # The clustering key of `cdrs`: customer reports read one account over a time range.
 CLUSTER_ORDER = "customer_acc_id, time_start"
@@ -181,6 +220,17 @@ def upgrade(con: duckdb.DuckDBPyConnection,
 CDR_STORED = [c.name for c in CDR_COLUMNS] + [lower_shadow(c.name) for c in shadowed(CDR_COLUMNS)]
 
 
+class _ClusteredDialect(DuckDBDialect):
+    """Reads while every stored row is in the clustered tables: a UNION ALL view over the
+    two empty ones doubles a small report's CPU (bench/reports_perf.py)."""
+
+    cdrs = "cdrs"
+    minutes = "cdr_minutes"
+
+
+CLUSTERED = _ClusteredDialect()
+
+
 def _open_failure(path: Path, message: str) -> str:
     """Why a DuckDB file would not open, in words: most often another process holds it."""
     if "lock" in message.lower():
@@ -195,8 +245,9 @@ class DuckDBStore(SqlReports, SqlCdrs):
     dialect = DUCKDB
 
     def __init__(self, path: str | Path, query_timeout: float | None = None,
-                 memory_limit: str = ""):
+                 memory_limit: str = "", rollups: bool = True):
         self.path = Path(path)
+        self.rollups = rollups
         self.query_timeout = query_timeout
         self._watchdog = Watchdog()
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -226,6 +277,22 @@ class DuckDBStore(SqlReports, SqlCdrs):
         except BaseException:
             self._db.close()  # else the file stays locked until garbage collection
             raise
+        # True only while `cdrs_recent`/`cdrs_merging` and the rollup's are empty: set
+        # False under the write lock before a batch's transaction begins, so a reader that
+        # sees the batch's data version also sees it False; True again after a compaction
+        # that found no new rows at its swap.
+        self._all_clustered = self._parts_empty(self.cursor())
+
+    @staticmethod
+    def _parts_empty(cur: duckdb.DuckDBPyConnection) -> bool:
+        [(rows,)] = cur.execute(
+            "SELECT (SELECT count(*) FROM cdrs_recent) + (SELECT count(*) FROM cdrs_merging) "
+            "+ (SELECT count(*) FROM cdr_minutes_recent) "
+            "+ (SELECT count(*) FROM cdr_minutes_merging)").fetchall()
+        return int(rows) == 0
+
+    def reading(self) -> Dialect:
+        return CLUSTERED if self._all_clustered else DUCKDB
 
     # One cursor per thread: DuckDB connections are not safe to share across threads.
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -266,6 +333,7 @@ class DuckDBStore(SqlReports, SqlCdrs):
         touched: list[pa.Table] = []
         with self._write_lock:
             cur = self.cursor()
+            was_clustered, self._all_clustered = self._all_clustered, False
             try:
                 cur.execute("BEGIN")
                 for table in chunks:
@@ -282,7 +350,10 @@ class DuckDBStore(SqlReports, SqlCdrs):
                         [received, inserted],
                     )
                 cur.execute("COMMIT")
+                if not inserted:
+                    self._all_clustered = was_clustered  # nothing new in the parts
             except BaseException as exc:
+                self._all_clustered = was_clustered  # rolled back
                 _abort(cur, exc)
                 raise
             for table in touched:
@@ -302,6 +373,7 @@ class DuckDBStore(SqlReports, SqlCdrs):
         combined = pa.concat_tables(nonempty).combine_chunks()
         with self._write_lock:
             cur = self.cursor()
+            was_clustered, self._all_clustered = self._all_clustered, False
             try:
                 cur.execute("BEGIN")
                 picked = self._insert_new(cur, combined, picked_rows=True)
@@ -313,8 +385,11 @@ class DuckDBStore(SqlReports, SqlCdrs):
                 )
                 cur.execute("COMMIT")
             except BaseException as exc:
+                self._all_clustered = was_clustered  # rolled back
                 _abort(cur, exc)
                 raise
+            if not len(picked):
+                self._all_clustered = was_clustered  # nothing new in the parts
             if len(picked):
                 self._bump_accounts(combined)
                 self._widen_time_span(combined)
@@ -353,15 +428,25 @@ class DuckDBStore(SqlReports, SqlCdrs):
         cur.register("_batch", batch)
         try:
             if not picked_rows:
-                return int(cur.execute(
-                    f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _batch b "
-                    f"WHERE {first}{is_new}", span).fetchall()[0][0])
+                # The new rows and their rollup sums, in the caller's transaction.
+                cur.execute(f"CREATE OR REPLACE TEMP TABLE _fresh AS SELECT {names} "
+                            f"FROM _batch b WHERE {first}{is_new}", span)
+                try:
+                    [(added,)] = cur.execute(
+                        f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _fresh"
+                    ).fetchall()
+                    if added:
+                        cur.execute(f"INSERT INTO cdr_minutes_recent {minute_sums('_fresh')}")
+                finally:
+                    cur.execute("DROP TABLE IF EXISTS _fresh")
+                return int(added)
             if unique:  # the common case: nothing stored yet, every row goes in as it is
                 [(known,)] = cur.execute(
                     f"SELECT count(*) FROM {stored} c WHERE c.id BETWEEN $low AND $high "
                     "AND c.id IN (SELECT id FROM _batch)", span).fetchall()
                 if not known:
                     cur.execute(f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _batch")
+                    cur.execute(f"INSERT INTO cdr_minutes_recent {minute_sums('_batch')}")
                     return pa.array(np.arange(table.num_rows, dtype=np.int64))
             found = cur.execute(f"SELECT _row FROM _batch b WHERE {first}{is_new} "
                                 "ORDER BY _row", span).fetchnumpy()
@@ -370,6 +455,7 @@ class DuckDBStore(SqlReports, SqlCdrs):
                 cur.register("_new", batch.take(picked))
                 try:
                     cur.execute(f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _new")
+                    cur.execute(f"INSERT INTO cdr_minutes_recent {minute_sums('_new')}")
                 finally:
                     cur.unregister("_new")
             return picked
@@ -485,17 +571,26 @@ class DuckDBStore(SqlReports, SqlCdrs):
                     "+ (SELECT count(*) FROM cdrs_merging)").fetchall()
                 if not moving:
                     cur.execute("ROLLBACK")
+                    with self._write_lock:
+                        self._all_clustered = self._parts_empty(cur)
                     return 0
                 for statement in (
                     "INSERT INTO cdrs SELECT * FROM (SELECT * FROM cdrs_merging UNION ALL "
                     f"SELECT * FROM cdrs_recent) ORDER BY {CLUSTER_ORDER}",
                     "DELETE FROM cdrs_merging",  # left by an earlier version's compaction
                     "DELETE FROM cdrs_recent",
+                    "INSERT INTO cdr_minutes SELECT * FROM (SELECT "
+                    f"{MINUTE_ORDER}, {_MINUTE_SUMS} FROM (SELECT * FROM cdr_minutes_merging "
+                    "UNION ALL SELECT * FROM cdr_minutes_recent) "
+                    f"GROUP BY {MINUTE_ORDER}) ORDER BY {MINUTE_ORDER}",
+                    "DELETE FROM cdr_minutes_merging",
+                    "DELETE FROM cdr_minutes_recent",
                 ):
                     cur.execute(statement).fetchall()
                 with self._write_lock:
                     cur.execute("COMMIT")
                     self._clustered_max = None
+                    self._all_clustered = self._parts_empty(cur)
             except BaseException as exc:
                 _abort(cur, exc)
                 raise

@@ -69,6 +69,10 @@ class Dialect(Protocol):
     def cdrs(self) -> str:
         """The relation holding every stored CDR."""
 
+    @property
+    def minutes(self) -> str:
+        """The relation holding the minute rollup (stores/rollups.py), read with sum()."""
+
     def binder(self) -> Binder: ...
 
     def micros(self, time_column: str) -> str:
@@ -125,6 +129,7 @@ class Dialect(Protocol):
 class DuckDBDialect:
     name = "duckdb"
     cdrs = "cdr_rows"
+    minutes = "cdr_minute_rows"
 
     def binder(self) -> Binder:
         return Binder(_duckdb_placeholder)
@@ -214,6 +219,7 @@ class ClickHouseDialect:
     calls: str
     snapshots: str
     name: str = "clickhouse"
+    minutes: str = "cdr_minutes"
 
     def binder(self) -> Binder:
         return Binder(lambda name, sql_type: f"{{{name}:{sql_type}}}")

@@ -1,0 +1,287 @@
+"""The minute rollup (stores/rollups.py): when a query may read it, and that every answer
+read from it equals the raw rows' answer, on each store, whatever the data, the batches
+(repeats and duplicates included), the compactions between them and the request."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from callstats.ingest.batches import cdrs_from_table
+from callstats.queries import (
+    ORIGINATION,
+    TERMINATION,
+    Buckets,
+    Filter,
+    Offsets,
+    Op,
+    QualityQuery,
+    Side,
+    TrafficQuery,
+)
+from callstats.reports.buckets import STEP_SECONDS, buckets_for
+from callstats.stores import rollups
+from callstats.stores.base import Store, open_store
+from callstats.stores.clickhouse_store import ClickHouseStore, minute_rollup_ddl
+from callstats.stores.rollups import MINUTE_US, RollupPlan, plan
+from tests.support.stores import StoreUrls
+from tests.support.times import SECOND
+
+M = MINUTE_US
+# 2024-03-31 00:00 UTC: Europe's clocks go forward at 01:00 UTC, Lord Howe's by half an hour
+# a week later; the drawn CDRs and requests lie within a few hours of it (or of 1969).
+BASES = (1_711_843_200 * SECOND, -3 * 3600 * SECOND)
+ZONES = (None, "UTC", "Europe/Berlin", "Asia/Kolkata", "Australia/Lord_Howe",
+         "Asia/Kathmandu", "America/St_Johns")
+CODES = (None, 0, 200, 486, 487, 503, 404, 480, 603, 500)
+
+
+# --- the decision, a pure function ---------------------------------------------------------
+
+@pytest.mark.parametrize(("args", "expected"), [
+    # whole minutes: the rollup alone
+    ((0, 2 * M - 1, M), RollupPlan(0, 1)),
+    # a ragged start and end: those minutes cut
+    ((5, 3 * M + 7, M), RollupPlan(0, 3, 5, 3 * M + 7)),
+    ((5, M + 3, M), RollupPlan(0, 1, 5, M + 3)),
+    ((M, M, M), RollupPlan(1, 1, None, M)),
+    # negative times floor, not truncate
+    ((-M - 1, -1, 3600 * SECOND), RollupPlan(-2, -1, -M - 1, None)),
+    # inside one minute, cut at both ends: raw rows only
+    ((5, 7, M), None),
+    # a bucket that splits a minute
+    ((0, 10 * M - 1, 30 * SECOND), None),
+])
+def test_plan_of_ranges(args: tuple[int, int, int], expected: RollupPlan | None) -> None:
+    assert plan(*args) == expected
+
+
+@pytest.mark.parametrize(("kwargs", "usable"), [
+    ({}, True),
+    ({"offsets": Offsets((0,), (19_800,))}, True),  # +05:30
+    ({"offsets": Offsets((0,), (20_700,))}, True),  # +05:45
+    ({"offsets": Offsets((0,), (-12_600,))}, True),  # -03:30
+    ({"offsets": Offsets((0,), (1_800,))}, True),
+    ({"offsets": Offsets((0,), (4_200 + 30,))}, False),  # an offset of seconds (LMT)
+    ({"offsets": Offsets((0, 5 * M), (3600, 7200))}, True),  # a change on a minute
+    ({"offsets": Offsets((0, 5 * M + 1), (3600, 7200))}, False),  # ...inside one
+    ({"offsets": Offsets((7, 5 * M), (3600, 7200))}, True),  # starts[0] is the range's
+    ({"filters": (Filter("dst_prefix_routing", Op.STARTS_WITH, "44"),)}, False),
+    ({"percentiles": (50,)}, False),
+    ({"trusted_from_us": 0}, True),
+    ({"trusted_from_us": 1}, False),  # the range starts where retention may have cut
+])
+def test_plan_of_zones_filters_and_retention(kwargs: dict[str, object], usable: bool) -> None:
+    found = plan(0, 60 * M - 1, 3600 * SECOND, **kwargs)  # type: ignore[arg-type]
+    assert (found is not None) is usable
+
+
+def test_every_sampling_is_whole_minutes() -> None:
+    assert all(seconds * SECOND % M == 0 for seconds in STEP_SECONDS.values())
+
+
+# --- answers: the rollup's equal the raw rows', on both stores -----------------------------
+
+@pytest.fixture(scope="module", params=("duckdb", "chdb"))
+def store(request: pytest.FixtureRequest, chdb_dir: Path,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    url = StoreUrls(request.param, chdb_dir)(tmp_path_factory.mktemp("rollups"))
+    opened = open_store(url)
+    yield opened
+    opened.close()
+
+
+EXAMPLES = itertools.count()
+
+
+def mostly_near(anywhere: st.SearchStrategy[int]) -> st.SearchStrategy[int]:
+    """One of three minutes three times in four (CDRs sharing a minute), else anywhere."""
+    return st.tuples(st.integers(0, 3), st.integers(-1, 1), anywhere).map(
+        lambda p: p[1] if p[0] else p[2])
+
+
+@st.composite
+def instants(draw: st.DrawFn, base: int) -> int:
+    minute = draw(mostly_near(st.integers(-200, 200)))
+    within = draw(st.one_of(st.sampled_from([0, 1, M - 1, 30 * SECOND]),
+                            st.integers(0, M - 1)))
+    return base + minute * M + within
+
+
+@st.composite
+def cdrs(draw: st.DrawFn, base: int, accounts: list[int]) -> dict[str, object]:
+    answered = draw(st.booleans())
+    return {
+        "time_start": draw(instants(base)),
+        "duration": draw(st.integers(1, 900)) if answered else 0,
+        "customer_acc_id": draw(st.sampled_from([accounts[0], *accounts, None])),
+        "vendor_acc_id": draw(st.sampled_from([*accounts, None])),
+        "is_last_cdr": draw(st.booleans()),
+        "customer_price": Decimal(draw(st.integers(0, 10**9))).scaleb(-6),
+        "vendor_price": Decimal(draw(st.integers(0, 10**9))).scaleb(-6),
+        "lega_disconnect_code": draw(st.sampled_from(CODES)),
+        "legb_disconnect_code": draw(st.sampled_from(CODES)),
+        "internal_disconnect_code": draw(st.sampled_from(CODES)),
+        "pdd": draw(st.one_of(st.none(), st.integers(0, 20_000).map(
+            lambda ms: Decimal(ms).scaleb(-3)))),
+    }
+
+
+def _table(rows: list[dict[str, object]]) -> pa.Table:
+    types = {"id": pa.int64(), "time_start": pa.timestamp("us", "UTC"),
+             "duration": pa.int64(), "customer_acc_id": pa.int64(),
+             "vendor_acc_id": pa.int64(), "is_last_cdr": pa.bool_(),
+             "customer_price": pa.decimal128(18, 6), "vendor_price": pa.decimal128(18, 6),
+             "lega_disconnect_code": pa.int64(), "legb_disconnect_code": pa.int64(),
+             "internal_disconnect_code": pa.int64(), "pdd": pa.decimal128(9, 3)}
+    return cdrs_from_table(pa.table({name: pa.array([r[name] for r in rows], kind)
+                                     for name, kind in types.items()}))
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_rollup_answers_equal_raw_answers(store: Store, data: st.DataObject) -> None:
+    n = next(EXAMPLES)
+    accounts = [10_000 + 2 * n, 10_001 + 2 * n]
+    first_id = 10**9 + n * 10**4
+    base = data.draw(st.sampled_from(BASES))
+    rows = data.draw(st.lists(cdrs(base, accounts), min_size=3, max_size=40))
+    # Ids in drawn batches: a batch may repeat an id of its own or of an earlier batch
+    # (with other values: the first stored wins), so the rollup must count neither twice.
+    ids = data.draw(st.lists(st.integers(0, len(rows) + 5), min_size=len(rows),
+                             max_size=len(rows)))
+    for row, cdr_id in zip(rows, ids, strict=True):
+        row["id"] = first_id + cdr_id
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(rows)), min_size=1, max_size=3)))
+    for low, high in itertools.pairwise([0, *cuts, len(rows)]):
+        if low < high:
+            again = data.draw(st.integers(0, low)) if low else low
+            store.insert_cdrs(_table(rows[again:high]))
+        if data.draw(st.integers(0, 3)) == 0:  # rows of one key in several parts, else
+            store.compact()
+    stored: dict[object, dict[str, object]] = {}
+    for row in rows:
+        stored.setdefault(row["id"], row)  # the first of an id wins
+    for _ in range(4):
+        side = data.draw(st.sampled_from([ORIGINATION, TERMINATION]))
+        account = data.draw(st.sampled_from([accounts[0], *accounts]))
+        # Edges anywhere, on a CDR's time (±1 µs), or between two CDRs of one minute.
+        times = sorted(int(r["time_start"]) for r in stored.values()  # type: ignore[call-overload]
+                       if r[side.account_column] == account
+                       and (r["is_last_cdr"] or not side.last_cdr_only))
+        pairs = [(a, b) for a, b in itertools.pairwise(times) if a < b and a // M == b // M]
+        near = st.sampled_from(times or [base]).flatmap(
+            lambda t: st.sampled_from([t - 1, t, t + 1]))
+        edges = st.one_of(instants(base), near)
+        if pairs:
+            edges = st.one_of(edges, st.sampled_from(pairs).flatmap(st.sampled_from))
+        low, high = data.draw(edges), data.draw(edges)
+        if high < low:
+            high = low + data.draw(st.integers(0, 5 * M))
+        if data.draw(st.booleans()):
+            high -= 1  # a range ending just before a minute, as "to" a minute often does
+        if low > high:
+            continue
+        if data.draw(st.booleans()):
+            sampling = data.draw(st.sampled_from(sorted(STEP_SECONDS)))
+            zone = data.draw(st.sampled_from(ZONES))
+            buckets = buckets_for(sampling, None if zone is None else ZoneInfo(zone),
+                                  low, high)
+            traffic = TrafficQuery(side, account, low, high, buckets)
+            event(f"traffic via rollup: {rollups.traffic_plan(traffic) is not None}")
+            answer = _traffic(store, traffic, True)
+            # Rows of one bucket with two offsets (a local hour twice) come in either order.
+            assert answer == sorted(_traffic(store, traffic, False),
+                                    key=lambda r: (r.bucket, r.offset))
+            assert sum(row.total for row in answer) == len(
+                [r for r in stored.values() if r[side.account_column] == account
+                 and low <= r["time_start"] <= high  # type: ignore[operator]
+                 and (r["is_last_cdr"] or not side.last_cdr_only)])
+        else:
+            step = data.draw(st.sampled_from([60, 300, 900])) * SECOND
+            quality = QualityQuery(side, account, low, high, step)
+            event(f"quality via rollup: {rollups.quality_plan(quality) is not None}")
+            assert _quality(store, quality, True) == _quality(store, quality, False)
+
+
+def _traffic(store: Store, query: TrafficQuery, use: bool) -> object:
+    found = rollups.traffic_plan(query)
+    if use and found is not None and found.cut_from is not None:
+        event(f"first minute split: {_split(store, query.side, query.account_id, found)}")
+    store.rollups = use  # type: ignore[attr-defined]
+    try:
+        return store.traffic(query)
+    finally:
+        store.rollups = True  # type: ignore[attr-defined]
+
+
+def _split(store: Store, side: Side, account: int, found: RollupPlan) -> bool:
+    """Whether the cut of the plan's first minute falls between its CDRs."""
+    assert found.cut_from is not None
+    low, high = found.first_minute * M, found.first_minute * M + M - 1
+    query = TrafficQuery(side, account, low, high, Buckets(M))
+    before, after = replace(query, to_us=found.cut_from - 1), replace(query, from_us=found.cut_from)
+    return bool(store.traffic(before)) and bool(store.traffic(after))
+
+
+def _quality(store: Store, query: QualityQuery, use: bool) -> object:
+    store.rollups = use  # type: ignore[attr-defined]
+    try:
+        return store.quality(query)
+    finally:
+        store.rollups = True  # type: ignore[attr-defined]
+
+
+def test_rebuilding_the_clickhouse_rollup_again_counts_once(chdb_dir: Path,
+                                                             tmp_path: Path) -> None:
+    """The upgrade's statements run again (a process that died before recording the
+    version): the rollup is emptied and rebuilt, never counted twice."""
+    store = ClickHouseStore(StoreUrls("chdb", chdb_dir)(tmp_path))
+    try:
+        row = {"time_start": BASES[0] + 5 * SECOND, "duration": 7, "customer_acc_id": 3,
+               "vendor_acc_id": 4, "is_last_cdr": True, "customer_price": Decimal("0.5"),
+               "vendor_price": Decimal("0.25"), "lega_disconnect_code": None,
+               "legb_disconnect_code": None, "internal_disconnect_code": None, "pdd": None}
+        store.insert_cdrs(_table([{**row, "id": 1}, {**row, "id": 2}]))
+        for statement in minute_rollup_ddl(store.layout):
+            store.db.command(statement)
+        query = TrafficQuery(TERMINATION, 4, BASES[0], BASES[0] + M - 1, Buckets(M))
+        [answer] = store.traffic(query)
+        assert (answer.total, answer.duration, answer.price_micros) == (2, 14, 500_000)
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(("start", "sampling", "expected"), [
+    (5 * SECOND, "minute", [2, 1]),  # the cut minute counts whole: both parts' rows
+    (30 * SECOND, "minute", [1, 1]),  # the cut falls between its CDRs: raw rows
+    (55 * SECOND, "hour", [1]),  # none of the cut minute's CDRs is in range
+])
+def test_a_cut_minute_adds_up_its_rows_from_every_part(
+        store: Store, start: int, sampling: str, expected: list[int]) -> None:
+    """One minute's CDRs in two batches (two rollup rows until a compaction merges them),
+    asked with a range cut inside that minute."""
+    n = next(EXAMPLES)
+    account, base = 20_000 + n, BASES[0] + n * 3600 * SECOND
+    row = {"duration": 7, "customer_acc_id": account, "vendor_acc_id": account,
+           "is_last_cdr": True, "customer_price": Decimal("0.5"),
+           "vendor_price": Decimal("0.25"), "lega_disconnect_code": None,
+           "legb_disconnect_code": None, "internal_disconnect_code": None, "pdd": None}
+    for i, at in enumerate((10, 50, 70)):
+        store.insert_cdrs(_table([{**row, "id": 2 * 10**9 + n * 10 + i,
+                                   "time_start": base + at * SECOND}]))
+    low, high = base + start, base + 3 * M - 1
+    query = TrafficQuery(TERMINATION, account, low, high, buckets_for(sampling, None, low, high))
+    assert rollups.traffic_plan(query) is not None
+    assert [r.total for r in store.traffic(query)] == expected
+    assert store.traffic(query) == _traffic(store, query, False)
