@@ -273,9 +273,14 @@ def quality(q: QualityQuery, d: Dialect, p: RollupPlan, run: Run) -> QualityAnsw
         for row in quality_answer(run(report_sql.quality(edge, d))).buckets:
             _add(sums, (row.bucket, 0), (row.total, row.successful, row.duration, row.failed,
                                          row.pdd_count, row.pdd_millis))
-    buckets = [QualityRow(b, *values) for (b, _), values in sorted(sums.items())]
+    buckets = [_quality_row(b, values) for (b, _), values in sorted(sums.items())]
     whole = [sum(column) for column in zip(*(v for v in sums.values()), strict=True)]
-    return QualityAnswer(buckets, QualityRow(0, *(whole or [0] * 6)))
+    return QualityAnswer(buckets, _quality_row(0, whole or [0] * 6))
+
+
+def _quality_row(bucket: int, values: Sequence[int]) -> QualityRow:
+    total, successful, duration, failed, pdd_count, pdd_millis = values
+    return QualityRow(bucket, total, successful, duration, failed, pdd_count, pdd_millis)
 
 
 def _add(sums: dict[tuple[int, int], list[int]], key: tuple[int, int],
