@@ -35,6 +35,7 @@ bench: $(STAMP)  ## benchmarks: tables printed, nothing asserted (installs wrk i
 	$(BIN)/python bench/portal.py
 	$(BIN)/python bench/writer_lock.py
 	$(BIN)/python bench/login_flood.py
+	$(BIN)/python bench/soak.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
