@@ -27,7 +27,7 @@ from callstats.stores.base import (
 from callstats.stores.deadlines import Watchdog
 from callstats.stores.history import EXACT_PDD, FIRST_CDR_COLUMNS, PDD_LIMIT, YETI_FIELDS_ADDED
 from callstats.stores.shadows import lower_shadow, shadowed, with_shadows
-from callstats.stores.sql import DUCKDB, Statement
+from callstats.stores.sql import DuckDBDialect, Statement
 from callstats.stores.sql_reports import SqlReports
 
 _SQL_TYPES = {
@@ -175,8 +175,12 @@ def upgrade(con: duckdb.DuckDBPyConnection,
 CDR_STORED = [c.name for c in CDR_COLUMNS] + [lower_shadow(c.name) for c in shadowed(CDR_COLUMNS)]
 
 
+class _StoreDialect(DuckDBDialect):
+    cdr_parts = CDR_TABLES  # reports read the tables, each for only the columns they need
+
+
 class DuckDBStore(SqlReports):
-    dialect = DUCKDB
+    dialect = _StoreDialect()
 
     def __init__(self, path: str | Path, query_timeout: float | None = None):
         self.path = Path(path)
