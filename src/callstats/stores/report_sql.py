@@ -52,8 +52,14 @@ TIME_KEYS = frozenset({"snapshot_timestamp", "start_time", "connect_time"})
 FLOOR_BIAS = 10**17
 
 
-def floor_div(d: Dialect, bind: Binder, dividend: str, divisor: int) -> str:
-    """floor(dividend / divisor) for divisor > 0 and dividend > -FLOOR_BIAS, exactly."""
+def floor_div(d: Dialect, bind: Binder, dividend: str, divisor: int,
+              least: int | None = None) -> str:
+    """floor(dividend / divisor) for divisor > 0 and dividend > -FLOOR_BIAS, exactly.
+    `least`: a lower bound of the dividend, if known; from 0 up truncation is the floor,
+    and the plain division saves ClickHouse ~0.5 ms of analysis a query (three bound
+    values fewer)."""
+    if least is not None and least >= 0:
+        return d.int_div(dividend, bind(divisor, INT64))
     shifts = -(-FLOOR_BIAS // divisor)
     shifted = f"{dividend} + {bind(shifts * divisor, INT64)}"
     return f"({d.int_div(shifted, bind(divisor, INT64))} - {bind(shifts, INT64)})"
@@ -68,6 +74,11 @@ def offset_at(d: Dialect, bind: Binder, buckets: Buckets, micros: str) -> str:
         f"WHEN {micros} < {bind(start, INT64)} THEN {bind(offset * 1_000_000, INT64)}"
         for start, offset in zip(starts[1:], offsets[:-1], strict=True))
     return f"CASE {branches} ELSE {bind(offsets[-1] * 1_000_000, INT64)} END"
+
+
+def least_local(buckets: Buckets, from_us: int) -> int:
+    """The least local time (µs) of an instant from `from_us` on."""
+    return from_us + min(buckets.offsets.offsets) * 1_000_000
 
 
 def reads(*groups: Iterable[str]) -> list[str]:
@@ -112,9 +123,10 @@ def side_rows(d: Dialect, bind: Binder, side: Side, account_id: int, from_us: in
 def traffic(q: TrafficQuery, d: Dialect) -> Statement:
     bind, side = d.binder(), q.side
     picked = side_rows(d, bind, side, q.account_id, q.from_us, q.to_us, q.filters)
+    least = least_local(q.buckets, q.from_us)
     cdrs = d.cdr_rows(reads(["duration", side.price_column], side_columns(side, q.filters)))
     text = (
-        f"SELECT {floor_div(d, bind, 'ts + off', q.buckets.step_us)} AS bucket, "
+        f"SELECT {floor_div(d, bind, 'ts + off', q.buckets.step_us, least)} AS bucket, "
         f"{d.int_div('off', '1000000')} AS offset_s, count(*), "
         f"{d.count_if('duration > 0')}, sum(duration), {d.price_sum('price')} "
         f"FROM (SELECT ts, {offset_at(d, bind, q.buckets, 'ts')} AS off, duration, price "
@@ -167,7 +179,7 @@ def _quality_rows(q: QualityQuery, d: Dialect, bind: Binder) -> str:
     picked = side_rows(d, bind, q.side, q.account_id, q.from_us, q.to_us, q.filters)
     cdrs = d.cdr_rows(reads(["duration", "pdd", *q.side.code_columns],
                             side_columns(q.side, q.filters)))
-    bucket = floor_div(d, bind, d.micros("time_start"), q.step_us)
+    bucket = floor_div(d, bind, d.micros("time_start"), q.step_us, q.from_us)
     return (f"SELECT {bucket} AS bucket, "
             f"duration, {disposition_code(q.side)} AS code, {pdd_millis(d)} AS pdd_ms "
             f"FROM {cdrs} WHERE {picked}")
@@ -244,9 +256,10 @@ def concurrent_calls(q: ConcurrentQuery, d: Dialect) -> Statement:
     # spans, while a shorter bucket number repeats when clocks fall back (02:00 CEST and
     # 02:00 CET), and there the offset tells the two apart.
     split = ", off" if q.buckets.step_us < DAY_US else ""
+    least = least_local(q.buckets, q.from_us)
     text = (
         f"SELECT bucket, {d.int_div('bucket_off', '1000000')}, sum(peak) FROM ("
-        f"SELECT node_id, {floor_div(d, bind, 'ts + off', q.buckets.step_us)} "
+        f"SELECT node_id, {floor_div(d, bind, 'ts + off', q.buckets.step_us, least)} "
         "AS bucket, "
         "min(off) AS bucket_off, max(n) AS peak FROM ("
         f"SELECT node_id, ts, {offset_at(d, bind, q.buckets, 'ts')} AS off, count(*) AS n "
