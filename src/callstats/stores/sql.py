@@ -70,10 +70,10 @@ class Dialect(Protocol):
     def cdrs(self) -> str:
         """The relation holding every stored CDR."""
 
+    def binder(self) -> Binder: ...
+
     def cdr_rows(self, columns: Sequence[str]) -> str:
         """A relation of every stored CDR with at least `columns` (what a query reads)."""
-
-    def binder(self) -> Binder: ...
 
     def micros(self, time_column: str) -> str:
         """A stored time column as Int64 unix microseconds."""
@@ -129,6 +129,10 @@ class Dialect(Protocol):
 class DuckDBDialect:
     name = "duckdb"
     cdrs = "cdr_rows"
+
+    def binder(self) -> Binder:
+        return Binder(_duckdb_placeholder)
+
     # The tables behind `cdrs` (the store's UNION ALL view), read directly when set.
     cdr_parts: tuple[str, ...] = ()
 
@@ -141,9 +145,6 @@ class DuckDBDialect:
         names = ", ".join(columns)
         return "(" + " UNION ALL ".join(f"SELECT {names} FROM {part}"
                                         for part in self.cdr_parts) + ") AS cdr_rows"
-
-    def binder(self) -> Binder:
-        return Binder(_duckdb_placeholder)
 
     def micros(self, time_column: str) -> str:
         return f"epoch_us({time_column})"
@@ -231,11 +232,11 @@ class ClickHouseDialect:
     snapshots: str
     name: str = "clickhouse"
 
-    def cdr_rows(self, columns: Sequence[str]) -> str:
-        return self.cdrs  # a table: ClickHouse reads only the columns a query names
-
     def binder(self) -> Binder:
         return Binder(lambda name, sql_type: f"{{{name}:{sql_type}}}")
+
+    def cdr_rows(self, columns: Sequence[str]) -> str:
+        return self.cdrs  # a table: ClickHouse reads only the columns a query names
 
     def micros(self, time_column: str) -> str:
         return time_column  # stored as Int64 µs
