@@ -102,7 +102,7 @@ def test_a_statement_the_engine_refuses_is_500_with_details_only_in_the_log(
         # The operator drops the table behind the store's back: every report statement is
         # now one the engine refuses, as a bug in our SQL would be.
         if isinstance(store, DuckDBStore):
-            store.cursor().execute("DROP VIEW cdr_rows")
+            store.cursor().execute("DROP TABLE cdrs")
         else:
             assert isinstance(store, ClickHouseStore)
             store.db.command(f"DROP TABLE {store.table('cdrs')}")

@@ -220,6 +220,10 @@ def upgrade(con: duckdb.DuckDBPyConnection,
 CDR_STORED = [c.name for c in CDR_COLUMNS] + [lower_shadow(c.name) for c in shadowed(CDR_COLUMNS)]
 
 
+class _StoreDialect(DuckDBDialect):
+    cdr_parts = CDR_TABLES  # reports read the tables, each for only the columns they need
+
+
 class _ClusteredDialect(DuckDBDialect):
     """Reads while every stored row is in the clustered tables: a UNION ALL view over the
     two empty ones doubles a small report's CPU (bench/reports_perf.py)."""
@@ -242,7 +246,7 @@ def _open_failure(path: Path, message: str) -> str:
 
 
 class DuckDBStore(SqlReports, SqlCdrs):
-    dialect = DUCKDB
+    dialect = _StoreDialect()
 
     def __init__(self, path: str | Path, query_timeout: float | None = None,
                  memory_limit: str = "", rollups: bool = True):
@@ -292,7 +296,7 @@ class DuckDBStore(SqlReports, SqlCdrs):
         return int(rows) == 0
 
     def reading(self) -> Dialect:
-        return CLUSTERED if self._all_clustered else DUCKDB
+        return CLUSTERED if self._all_clustered else self.dialect
 
     # One cursor per thread: DuckDB connections are not safe to share across threads.
     def cursor(self) -> duckdb.DuckDBPyConnection:

@@ -33,6 +33,14 @@ def where(filters: Sequence[Filter], columns: Mapping[str, Column], d: Dialect, 
     return [condition(f, columns, d, bind) for f in filters]
 
 
+def columns_read(filters: Sequence[Filter]) -> list[str]:
+    """The stored columns the conditions of `filters` read (a text test's shadow too)."""
+    names = [f.column for f in filters]
+    names += [lower_shadow(f.column) for f in filters
+              if f.op in (Op.CONTAINS, Op.CONTAINS_ANY)]
+    return names
+
+
 def condition(f: Filter, columns: Mapping[str, Column], d: Dialect, bind: Binder) -> str:
     column = columns.get(f.column)
     if column is None:

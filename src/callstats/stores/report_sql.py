@@ -39,7 +39,7 @@ from callstats.queries import (
     TrafficQuery,
     TrafficRow,
 )
-from callstats.stores.filters import where
+from callstats.stores.filters import columns_read, where
 from callstats.stores.sql import INT64, Binder, Dialect, Statement, array_of
 
 CDR_BY_NAME: Mapping[str, Column] = {c.name: c for c in CDR_COLUMNS}
@@ -52,8 +52,14 @@ TIME_KEYS = frozenset({"snapshot_timestamp", "start_time", "connect_time"})
 FLOOR_BIAS = 10**17
 
 
-def floor_div(d: Dialect, bind: Binder, dividend: str, divisor: int) -> str:
-    """floor(dividend / divisor) for divisor > 0 and dividend > -FLOOR_BIAS, exactly."""
+def floor_div(d: Dialect, bind: Binder, dividend: str, divisor: int,
+              least: int | None = None) -> str:
+    """floor(dividend / divisor) for divisor > 0 and dividend > -FLOOR_BIAS, exactly.
+    `least`: a lower bound of the dividend, if known; from 0 up truncation is the floor,
+    and the plain division saves ClickHouse ~0.5 ms of analysis a query (three bound
+    values fewer)."""
+    if least is not None and least >= 0:
+        return d.int_div(dividend, bind(divisor, INT64))
     shifts = -(-FLOOR_BIAS // divisor)
     shifted = f"{dividend} + {bind(shifts * divisor, INT64)}"
     return f"({d.int_div(shifted, bind(divisor, INT64))} - {bind(shifts, INT64)})"
@@ -68,6 +74,22 @@ def offset_at(d: Dialect, bind: Binder, buckets: Buckets, micros: str) -> str:
         f"WHEN {micros} < {bind(start, INT64)} THEN {bind(offset * 1_000_000, INT64)}"
         for start, offset in zip(starts[1:], offsets[:-1], strict=True))
     return f"CASE {branches} ELSE {bind(offsets[-1] * 1_000_000, INT64)} END"
+
+
+def least_local(buckets: Buckets, from_us: int) -> int:
+    """The least local time (µs) of an instant from `from_us` on."""
+    return from_us + min(buckets.offsets.offsets) * 1_000_000
+
+
+def reads(*groups: Iterable[str]) -> list[str]:
+    """The columns named in `groups`, each once, in order."""
+    return list(dict.fromkeys(name for group in groups for name in group))
+
+
+def side_columns(side: Side, filters: Sequence[Filter]) -> list[str]:
+    """The columns `side_rows` reads."""
+    return reads([side.account_column, "time_start"],
+                 ["is_last_cdr"] if side.last_cdr_only else [], columns_read(filters))
 
 
 def _between(d: Dialect, bind: Binder, column: str, low: int, high: int) -> str:
@@ -101,13 +123,15 @@ def side_rows(d: Dialect, bind: Binder, side: Side, account_id: int, from_us: in
 def traffic(q: TrafficQuery, d: Dialect) -> Statement:
     bind, side = d.binder(), q.side
     picked = side_rows(d, bind, side, q.account_id, q.from_us, q.to_us, q.filters)
+    least = least_local(q.buckets, q.from_us)
+    cdrs = d.cdr_rows(reads(["duration", side.price_column], side_columns(side, q.filters)))
     text = (
-        f"SELECT {floor_div(d, bind, 'ts + off', q.buckets.step_us)} AS bucket, "
+        f"SELECT {floor_div(d, bind, 'ts + off', q.buckets.step_us, least)} AS bucket, "
         f"{d.int_div('off', '1000000')} AS offset_s, count(*), "
         f"{d.count_if('duration > 0')}, sum(duration), {d.price_sum('price')} "
         f"FROM (SELECT ts, {offset_at(d, bind, q.buckets, 'ts')} AS off, duration, price "
         f"FROM (SELECT {d.micros('time_start')} AS ts, duration, "
-        f"{side.price_column} AS price FROM {d.cdrs} WHERE {picked}) AS picked) "
+        f"{side.price_column} AS price FROM {cdrs} WHERE {picked}) AS picked) "
         "AS placed GROUP BY bucket, offset_s ORDER BY bucket"
     )
     return Statement(text, bind.params)
@@ -153,9 +177,12 @@ def pdd_millis(d: Dialect) -> str:
 def _quality_rows(q: QualityQuery, d: Dialect, bind: Binder) -> str:
     """One row per picked CDR: its bucket on the UTC grid, duration, code, pdd in ms."""
     picked = side_rows(d, bind, q.side, q.account_id, q.from_us, q.to_us, q.filters)
-    return (f"SELECT {floor_div(d, bind, d.micros('time_start'), q.step_us)} AS bucket, "
+    cdrs = d.cdr_rows(reads(["duration", "pdd", *q.side.code_columns],
+                            side_columns(q.side, q.filters)))
+    bucket = floor_div(d, bind, d.micros("time_start"), q.step_us, q.from_us)
+    return (f"SELECT {bucket} AS bucket, "
             f"duration, {disposition_code(q.side)} AS code, {pdd_millis(d)} AS pdd_ms "
-            f"FROM {d.cdrs} WHERE {picked}")
+            f"FROM {cdrs} WHERE {picked}")
 
 
 def quality(q: QualityQuery, d: Dialect) -> Statement:
@@ -205,8 +232,10 @@ def quality_answer(rows: Iterable[Sequence[object]]) -> QualityAnswer:
 def disconnect_codes(q: DisconnectCodesQuery, d: Dialect) -> Statement:
     bind = d.binder()
     picked = side_rows(d, bind, q.side, q.account_id, q.from_us, q.to_us, q.filters)
+    cdrs = d.cdr_rows(reads(["duration", *q.side.code_columns],
+                            side_columns(q.side, q.filters)))
     text = (f"SELECT code, count(*) FROM (SELECT {disposition_code(q.side)} AS code "
-            f"FROM {d.cdrs} WHERE {picked}) AS picked GROUP BY code")
+            f"FROM {cdrs} WHERE {picked}) AS picked GROUP BY code")
     return Statement(text, bind.params)
 
 
@@ -227,9 +256,11 @@ def concurrent_calls(q: ConcurrentQuery, d: Dialect) -> Statement:
     # spans, while a shorter bucket number repeats when clocks fall back (02:00 CEST and
     # 02:00 CET), and there the offset tells the two apart.
     split = ", off" if q.buckets.step_us < DAY_US else ""
+    least = least_local(q.buckets, q.from_us)
     text = (
         f"SELECT bucket, {d.int_div('bucket_off', '1000000')}, sum(peak) FROM ("
-        f"SELECT node_id, {floor_div(d, bind, 'ts + off', q.buckets.step_us)} AS bucket, "
+        f"SELECT node_id, {floor_div(d, bind, 'ts + off', q.buckets.step_us, least)} "
+        "AS bucket, "
         "min(off) AS bucket_off, max(n) AS peak FROM ("
         f"SELECT node_id, ts, {offset_at(d, bind, q.buckets, 'ts')} AS off, count(*) AS n "
         f"FROM (SELECT node_id, {d.micros('snapshot_timestamp')} AS ts FROM {calls} "
@@ -263,6 +294,11 @@ def current_calls(q: CurrentCallsQuery, d: Dialect) -> Statement:
 PBX_DIRECTIONS = {"out": ("customer_id", "customer_acc_id"), "in": ("vendor_id", "vendor_acc_id")}
 # A CDR's disposition code when not answered: the first set of leg B, leg A, internal.
 PBX_CODE = "coalesce(legb_disconnect_code, lega_disconnect_code, internal_disconnect_code)"
+# The columns the units below read: both kinds, a CDR alone, a call of CDRs.
+PBX_UNIT_COLUMNS = ("duration", "bridged", "bridged_duration", "legb_disconnect_code",
+                    "lega_disconnect_code", "internal_disconnect_code")
+PBX_CDR_COLUMNS = ("is_redirected", "answered_elsewhere")
+PBX_CALL_COLUMNS = ("local_tag", "is_last_cdr", "id")
 
 
 def pbx_counts(q: PbxQuery, d: Dialect) -> Statement:
@@ -277,7 +313,11 @@ def pbx_counts(q: PbxQuery, d: Dialect) -> Statement:
     if q.extension_ids is not None:
         conditions.append(d.in_array("extension_id", bind(list(q.extension_ids),
                                                           array_of(INT64))))
-    rows = f"SELECT * FROM {d.cdrs} WHERE {_and(conditions)}"
+    read = reads([client_column, "time_start"], [account_column] if q.account_ids else [],
+                 [] if q.extension_ids is None else ["extension_id"], PBX_UNIT_COLUMNS,
+                 PBX_CALL_COLUMNS if q.per_call else PBX_CDR_COLUMNS)
+    rows = (f"SELECT {', '.join(read)} FROM {d.cdr_rows(read)} "
+            f"WHERE {_and(conditions)}")
     if not q.per_call:
         units = (
             "SELECT duration > 0 AS is_answered, bridged AS is_bridged, "
@@ -319,6 +359,9 @@ def pbx_extensions(q: ExtensionsQuery, d: Dialect) -> Statement:
     bind = d.binder()
     client = bind(q.client_id, INT64)
     sides = []
+    cdrs = d.cdr_rows(reads(["extension_id", "time_start"], *(
+        [by_client, by_account] if q.account_ids else [by_client]
+        for by_client, by_account in PBX_DIRECTIONS.values())))
     for client_column, account_column in PBX_DIRECTIONS.values():
         mine = f"{client_column} = {client}"
         if q.account_ids:
@@ -326,7 +369,7 @@ def pbx_extensions(q: ExtensionsQuery, d: Dialect) -> Statement:
                                          bind(list(q.account_ids), array_of(INT64)))
         sides.append(f"({mine})")
     text = (f"SELECT extension_id, min(ts), max(ts), count(*) FROM (SELECT extension_id, "
-            f"{d.micros('time_start')} AS ts FROM {d.cdrs} WHERE extension_id IS NOT NULL "
+            f"{d.micros('time_start')} AS ts FROM {cdrs} WHERE extension_id IS NOT NULL "
             f"AND ({' OR '.join(sides)})) AS picked GROUP BY extension_id "
             "ORDER BY extension_id")
     return Statement(text, bind.params)
