@@ -99,12 +99,17 @@ def test_a_statement_the_engine_refuses_is_500_with_details_only_in_the_log(
     try:
         token = _tenant(api)
         store = api.services.store
-        # The operator drops the table behind the store's back: every report statement is
-        # now one the engine refuses, as a bug in our SQL would be.
+        # The operator drops the tables behind the store's back (the CDRs and their minute
+        # rollup): every report statement is now one the engine refuses, as a bug in our
+        # SQL would be.
         if isinstance(store, DuckDBStore):
             store.cursor().execute("DROP TABLE cdrs")
+            store.cursor().execute("DROP TABLE cdr_minutes CASCADE")
         else:
             assert isinstance(store, ClickHouseStore)
+            for side in ("origination", "termination"):  # the views feeding the rollup
+                store.db.command(f"DROP VIEW IF EXISTS {store.table(f'cdr_minutes_{side}')}")
+            store.db.command(f"DROP TABLE {store.table('cdr_minutes')}")
             store.db.command(f"DROP TABLE {store.table('cdrs')}")
         status, body = _ask(api, token)
         assert (status, body) == (500, b'{"error":"internal server error"}')
