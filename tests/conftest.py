@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import uuid
@@ -132,3 +133,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(_EXIT_STATUS[-1])
+
+
+@pytest.fixture(autouse=True)
+def callstats_logging_restored() -> Iterator[None]:
+    """`configure_logging` (run by the CLI commands tests invoke in-process) gives the
+    `callstats` logger one handler on that moment's stderr and stops propagation; put the
+    logger back after each test, so a later test's caplog sees its records and no handler
+    writes to a stream pytest has closed."""
+    logger = logging.getLogger("callstats")
+    handlers, propagate, level = logger.handlers[:], logger.propagate, logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.propagate = propagate
+    logger.setLevel(level)
