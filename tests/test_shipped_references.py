@@ -30,8 +30,9 @@ def unshipped(text: str, base: Path) -> list[str]:
     for target in LINK.findall(text):
         if re.match(r"[a-z]+:", target) or target.startswith("#"):
             continue
-        if not (base / target.split("#")[0]).exists():
-            found.append(target)
+        path = (base / target.split("#")[0]).resolve()
+        if not (path.is_relative_to(ROOT) and path.exists()):
+            found.append(target)  # missing, or outside the repository (where it may exist)
     for name in FILE.findall(text):
         if not any((where / name).exists() for where in (base, ROOT, PACKAGE)) and not any(
                 path.endswith("/" + name) for path in shipped_files()):
