@@ -185,29 +185,32 @@ def run_store(name: str, store_kind: str, src: str | None, args: argparse.Namesp
             rates.append(answer["received"] / seconds)
             print(f"  {name}: Parquet POST {answer['received']:,} rows in {seconds:.1f} s "
                   f"({rates[-1]:,.0f} rows/s), server CPU {cpu[-1]:.1f} s", file=sys.stderr)
-        result["parquet_median"] = statistics.median(rates)
-        result["parquet_slowest"] = min(rates)
-        result["parquet_cpu_s"] = statistics.median(cpu)
+        if rates:  # `--posts 0` skips the phase
+            result["parquet_median"] = statistics.median(rates)
+            result["parquet_slowest"] = min(rates)
+            result["parquet_cpu_s"] = statistics.median(cpu)
 
         phase[0] = "ndjson"
         cpu0, started = server_cpu_s(server.proc.pid), time.perf_counter()
         rows = sum(post(conn, "/api/admin/v1/cdrs", body, "application/x-ndjson")["received"]
                    for body in ndjson)
         seconds = time.perf_counter() - started
-        result["ndjson"] = rows / seconds
+        result["ndjson"] = rows / seconds if ndjson else None
         result["ndjson_cpu_ms"] = ((server_cpu_s(server.proc.pid) - cpu0) * 1000
                                    / max(len(ndjson), 1))
-        print(f"  {name}: NDJSON {result['ndjson']:,.0f} rows/s", file=sys.stderr)
+        if ndjson:
+            print(f"  {name}: NDJSON {rows / seconds:,.0f} rows/s", file=sys.stderr)
 
         phase[0] = "snapshots"
         cpu0, started = server_cpu_s(server.proc.pid), time.perf_counter()
         calls = sum(post(conn, "/api/admin/v1/active-calls", body,
                          "application/x-ndjson")["calls"] for body in snapshots)
         seconds = time.perf_counter() - started
-        result["snapshots"] = calls / seconds
+        result["snapshots"] = calls / seconds if snapshots else None
         result["snapshot_cpu_ms"] = (server_cpu_s(server.proc.pid) - cpu0) * 1000 / max(
             len(snapshots), 1)
-        print(f"  {name}: snapshots {result['snapshots']:,.0f} calls/s", file=sys.stderr)
+        if snapshots:
+            print(f"  {name}: snapshots {calls / seconds:,.0f} calls/s", file=sys.stderr)
         conn.close()
 
         first = 10**12

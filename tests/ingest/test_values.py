@@ -353,3 +353,25 @@ def test_a_string_column_reads_the_same_wherever_a_value_stands(
     assert values[position - 1] == expected
     assert values == [expected if i == position - 1 else v
                       for i, v in enumerate(["380", "381", "382"])]
+
+
+# --- columns with no value in any row ------------------------------------------------------
+
+NULL_RAW_TYPES = [pa.null(), pa.int64(), pa.int8(), pa.float64(), pa.bool_(), pa.string(),
+                  pa.large_string(), pa.binary(), pa.decimal128(38, 9), pa.timestamp("us"),
+                  pa.timestamp("ns", "UTC"), pa.date32(), pa.dictionary(pa.int32(), pa.string())]
+
+
+@pytest.mark.parametrize("raw_type", NULL_RAW_TYPES, ids=str)
+@pytest.mark.parametrize("rows", [1, 3, MAX_ERRORS + 5])
+def test_an_all_null_column_converts_as_the_general_path_would(raw_type: pa.DataType,
+                                                               rows: int) -> None:
+    from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS
+    from callstats.ingest.convert import _convert_column, _convert_values
+
+    for column in (*CDR_COLUMNS, *SNAPSHOT_CALL_COLUMNS, *YETI_CDR_COLUMNS):
+        values = pa.nulls(rows, raw_type)
+        fast, fast_errors = _convert_column(column, values, 100)
+        slow, slow_errors = _convert_values(column, values, 100)
+        assert fast.type == slow.type and fast.equals(slow), column.name
+        assert fast_errors == slow_errors, column.name

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -31,10 +32,15 @@ from callstats.stores.base import InsertResult, Store
 
 MAX_BODY = 64 * 1024  # larger posts are batches already: they commit alone
 MAX_GROUP_ROWS = 20_000  # one transaction's rows at most (a group's memory stays small)
-# Posters answered by the last commit post again within a moment: the committer waits up
-# to this long for as many posts as its last group had, so groups do not shrink to the
-# few that happened to be first (a commit costs nearly the same for 1 row or 50).
+# Posters answered by the last commit post again within a moment: the committer waits for
+# as many posts as the largest of its recent groups had, so groups do not shrink to the
+# few that happened to be first (a commit costs nearly the same for 1 row or 50). It waits
+# at least GATHER_SECONDS and at most half its last commit's time, up to MAX_GATHER_SECONDS:
+# on a busy machine an answered poster takes longer than 2 ms to post again, and a group
+# split in two pays two commits for the same rows.
 GATHER_SECONDS = 0.002
+MAX_GATHER_SECONDS = 0.010
+RECENT_GROUPS = 8
 
 
 @runtime_checkable
@@ -80,7 +86,8 @@ class GroupCommitter:
         self._wake = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
         self._closed = False
-        self._last_group = 1
+        self._recent_groups: deque[int] = deque([1], maxlen=RECENT_GROUPS)
+        self._last_commit_seconds = 0.0
         self.groups = 0  # commits made, for the curious (bench, tests)
 
     def submit(self, body: bytes) -> InsertResult:
@@ -117,8 +124,10 @@ class GroupCommitter:
                     self._wake.wait()
                 if not self._waiting:
                     return  # closed, nothing left
-                deadline = time.monotonic() + GATHER_SECONDS
-                while (len(self._waiting) < self._last_group and not self._closed
+                wanted = max(self._recent_groups)
+                deadline = time.monotonic() + max(GATHER_SECONDS, min(
+                    self._last_commit_seconds / 2, MAX_GATHER_SECONDS))
+                while (len(self._waiting) < wanted and not self._closed
                        and (left := deadline - time.monotonic()) > 0):
                     self._wake.wait(left)
                 group: list[_Post] = []
@@ -127,9 +136,11 @@ class GroupCommitter:
                                          <= self._max_rows):
                     rows += self._waiting[0].rows
                     group.append(self._waiting.pop(0))
-                self._last_group = len(group)
+                self._recent_groups.append(len(group))
                 self.groups += 1
+            started = time.monotonic()
             self._commit(group)
+            self._last_commit_seconds = time.monotonic() - started
 
     def _commit(self, group: list[_Post]) -> None:
         try:

@@ -218,6 +218,10 @@ def upgrade(con: duckdb.DuckDBPyConnection,
 
 # The stored columns in the order the tables keep them: the model's, then the shadows.
 CDR_STORED = [c.name for c in CDR_COLUMNS] + [lower_shadow(c.name) for c in shadowed(CDR_COLUMNS)]
+# What the id check and the minute rollup read of a batch: its ids and every column the
+# rollup's sums name (found in their SQL, so a new sum cannot miss its input).
+_KEY_COLUMNS = ["id"] + [c for c in CDR_STORED if c != "id" and re.search(
+    rf"\b{c}\b", minute_sums("_keys"))]
 
 
 class _StoreDialect(DuckDBDialect):
@@ -344,7 +348,7 @@ class DuckDBStore(SqlReports, SqlCdrs):
                     if not table.num_rows:
                         continue
                     received += table.num_rows
-                    added = self._insert_new(cur, table)
+                    added = len(self._insert_new(cur, table))
                     inserted += added
                     if added:
                         touched.append(table)
@@ -380,8 +384,7 @@ class DuckDBStore(SqlReports, SqlCdrs):
             was_clustered, self._all_clustered = self._all_clustered, False
             try:
                 cur.execute("BEGIN")
-                picked = self._insert_new(cur, combined, picked_rows=True)
-                assert isinstance(picked, pa.Array)
+                picked = self._insert_new(cur, combined)
                 received = combined.num_rows
                 cur.execute(
                     "INSERT INTO ingest_log (kind, received, inserted) VALUES ('cdrs', ?, ?)",
@@ -407,14 +410,18 @@ class DuckDBStore(SqlReports, SqlCdrs):
             results.append(InsertResult(size, added, size - added))
         return results
 
-    def _insert_new(self, cur: duckdb.DuckDBPyConnection, table: pa.Table,
-                    picked_rows: bool = False) -> int | pa.Array:
+    def _insert_new(self, cur: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Array:
         """Within the open transaction: add the rows of `table` whose id is new (the first
-        of the table's repeats), then the rows added (or, `picked_rows`, their indexes)."""
-        batch = with_shadows(_naive_utc(table), CDR_COLUMNS).append_column(
-            "_row", pa.array(np.arange(table.num_rows, dtype=np.int64))
-        )
-        names = ", ".join(CDR_STORED)
+        of the table's repeats) and their minute-rollup sums; the indexes of the rows added.
+
+        Every statement is bound anew by DuckDB, at a cost that grows with the columns of
+        the tables it names (a 16-row group paid more to bind than to run): the id check
+        and the rollup read a narrow view (`_keys`: the id, the row number and the
+        rollup's inputs), only the row insert the whole batch, and no temporary table is
+        written."""
+        batch = with_shadows(_naive_utc(table), CDR_COLUMNS)
+        rows = pa.array(np.arange(table.num_rows, dtype=np.int64))
+        keys = batch.select(_KEY_COLUMNS).append_column("_row", rows)
         ids = table.column("id")
         bounds = pc.min_max(ids)
         lowest, highest = bounds["min"].as_py(), bounds["max"].as_py()
@@ -424,47 +431,44 @@ class DuckDBStore(SqlReports, SqlCdrs):
         # no look at the clustered table at all when every id is above its largest.
         stored = "cdr_rows" if lowest <= self._clustered_max_id() else (
             "(SELECT id FROM cdrs_recent UNION ALL SELECT id FROM cdrs_merging)")
-        is_new = (f"NOT EXISTS (SELECT 1 FROM {stored} c WHERE c.id = b.id "
-                  "AND c.id BETWEEN $low AND $high)")
-        first = "" if unique else (  # the first row of each id the batch repeats
-            "b._row IN (SELECT min(_row) FROM _batch GROUP BY id) AND ")
         span = {"low": lowest, "high": highest}
-        cur.register("_batch", batch)
+        cur.register("_keys", keys)
         try:
-            if not picked_rows:
-                # The new rows and their rollup sums, in the caller's transaction.
-                cur.execute(f"CREATE OR REPLACE TEMP TABLE _fresh AS SELECT {names} "
-                            f"FROM _batch b WHERE {first}{is_new}", span)
-                try:
-                    [(added,)] = cur.execute(
-                        f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _fresh"
-                    ).fetchall()
-                    if added:
-                        cur.execute(f"INSERT INTO cdr_minutes_recent {minute_sums('_fresh')}")
-                finally:
-                    cur.execute("DROP TABLE IF EXISTS _fresh")
-                return int(added)
             if unique:  # the common case: nothing stored yet, every row goes in as it is
                 [(known,)] = cur.execute(
                     f"SELECT count(*) FROM {stored} c WHERE c.id BETWEEN $low AND $high "
-                    "AND c.id IN (SELECT id FROM _batch)", span).fetchall()
+                    "AND c.id IN (SELECT id FROM _keys)", span).fetchall()
                 if not known:
-                    cur.execute(f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _batch")
-                    cur.execute(f"INSERT INTO cdr_minutes_recent {minute_sums('_batch')}")
-                    return pa.array(np.arange(table.num_rows, dtype=np.int64))
-            found = cur.execute(f"SELECT _row FROM _batch b WHERE {first}{is_new} "
+                    self._append(cur, batch, "_keys")
+                    return rows
+            is_new = (f"NOT EXISTS (SELECT 1 FROM {stored} c WHERE c.id = b.id "
+                      "AND c.id BETWEEN $low AND $high)")
+            first = "" if unique else (  # the first row of each id the batch repeats
+                "b._row IN (SELECT min(_row) FROM _keys GROUP BY id) AND ")
+            found = cur.execute(f"SELECT _row FROM _keys b WHERE {first}{is_new} "
                                 "ORDER BY _row", span).fetchnumpy()
             picked = pa.array(np.asarray(found["_row"], dtype=np.int64))
             if len(picked):
-                cur.register("_new", batch.take(picked))
+                cur.register("_new_keys", keys.take(picked))
                 try:
-                    cur.execute(f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _new")
-                    cur.execute(f"INSERT INTO cdr_minutes_recent {minute_sums('_new')}")
+                    self._append(cur, batch.take(picked), "_new_keys")
                 finally:
-                    cur.unregister("_new")
+                    cur.unregister("_new_keys")
             return picked
         finally:
-            cur.unregister("_batch")
+            cur.unregister("_keys")
+
+    @staticmethod
+    def _append(cur: duckdb.DuckDBPyConnection, batch: pa.Table, keys: str) -> None:
+        """Store the rows of `batch` and, from the registered view `keys` of the same
+        rows, their minute-rollup sums (in the caller's transaction)."""
+        names = ", ".join(CDR_STORED)
+        cur.register("_new", batch)
+        try:
+            cur.execute(f"INSERT INTO cdrs_recent ({names}) SELECT {names} FROM _new")
+        finally:
+            cur.unregister("_new")
+        cur.execute(f"INSERT INTO cdr_minutes_recent {minute_sums(keys)}")
 
     def replace_snapshots(self, batch: SnapshotBatch) -> None:
         keys = pa.table(
