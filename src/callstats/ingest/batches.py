@@ -106,8 +106,8 @@ def _read_envelopes(data: bytes) -> list[dict[str, object]]:
     try:
         whole = orjson.loads(read)
     except orjson.JSONDecodeError as exc:
-        if looks_like_ndjson(data):
-            return parse_ndjson(data, _QUOTING, lambda path: _envelope_field(path, False))
+        if looks_like_ndjson(data):  # its numbers are quoted already (no line added)
+            return parse_ndjson(read, None, lambda path: _envelope_field(path, False))
         raise BatchRejected([_document_json_error(read.decode(), exc)]) from None
     if isinstance(whole, dict):
         return [whole]
