@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from callstats.columns import Column, Kind
@@ -178,3 +179,16 @@ def test_the_spellings_of_each_engine() -> None:
 def test_a_column_outside_the_table_is_refused() -> None:
     with pytest.raises(ValueError, match="not a filterable column"):
         condition(Filter("id; DROP TABLE r", Op.EQ, 1), COLUMNS, DUCKDB, DUCKDB.binder())
+
+
+@pytest.mark.parametrize("texts", [[None], [None, None, None], ["a", None], ["İx", None, "b"],
+                                   [], ["ΣΑΣ"]])
+def test_shadow_values_are_pythons_lower_case_of_non_ascii_texts(texts: list[str | None]
+                                                                 ) -> None:
+    from callstats.stores.shadows import shadow_values
+
+    values = pa.array(texts, pa.string())
+    expected = [t.lower() if t is not None and not t.isascii() else None for t in texts]
+    shadows = shadow_values(values)
+    assert shadows.type == pa.string() and shadows.to_pylist() == expected
+    assert shadow_values(pa.chunked_array([values], pa.string())).to_pylist() == expected

@@ -34,6 +34,8 @@ def shadow_values(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     """The shadow of a string array: Python's lower case of its non-ASCII values."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
+    if values.null_count == len(values):  # no text at all (most columns of a small batch)
+        return pa.nulls(len(values), pa.string())
     non_ascii = pc.invert(pc.fill_null(pc.string_is_ascii(values), True))
     if not pc.any(non_ascii).as_py():
         return pa.nulls(len(values), pa.string())
