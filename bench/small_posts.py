@@ -1,7 +1,7 @@
 """Small posts and snapshots in-process, without HTTP: where ingestion's CPU goes. Prints a
 table; asserts nothing.
 
-    python bench/small_posts.py [--before-src /work/main/src] [--seconds 5]
+    python bench/small_posts.py [--before-src <other checkout>/src] [--seconds 5]
 
 Measures, on a fresh DuckDB store per run (CPU is this process's user + system time, so
 DuckDB's own threads count):
