@@ -414,3 +414,29 @@ def test_reopening_an_existing_database_keeps_one_counter(metadata_url: str) -> 
                 "SELECT count(*) FROM callstats_metadata_changes")).scalar() == 1
     finally:
         again.close()
+
+
+def test_one_request_reads_the_counter_once_and_the_next_request_anew(
+        metadata_url: str) -> None:
+    server, admin = MetadataStore(metadata_url), MetadataStore(metadata_url)
+    try:
+        customer = admin.create_customer("Acme")
+        account = admin.create_account(customer.id, "main")
+        access = admin.create_api_access(customer.id, "acme", "secret-password")
+        assert server.get_api_access(access.id) == access  # kept
+        reads: list[str] = []
+        sa.event.listen(server.engine, "before_cursor_execute",
+                        lambda *args: reads.append(args[2]))
+        with server.one_request():
+            assert server.get_api_access(access.id) == access
+            assert server.find_account_by_uuid(account.uuid) == account
+            assert server.find_account_by_uuid(account.uuid) == account
+        assert sum("callstats_metadata_changes" in r for r in reads) == 1
+        admin.delete_api_access(access.id)
+        admin.delete_account(account.id)
+        with server.one_request():
+            assert server.get_api_access(access.id) is None
+            assert server.find_account_by_uuid(account.uuid) is None
+    finally:
+        server.close()
+        admin.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import sqlite3
+import threading
 import uuid as uuid_module
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -181,6 +182,7 @@ class MetadataStore:
         self._writer_lock = writer_lock_for(self.engine)
         # (counter, {lookup: answer}) as of that counter; replaced whenever it moves.
         self._known: tuple[int, dict[tuple[str, object], object]] = (-1, {})
+        self._pinned = threading.local()  # .counter: read once for this thread's request
 
     def writer_lock(self, name: str) -> AbstractContextManager[object]:
         """`with metadata.writer_lock(name):` one writer of `name` at a time, across every
@@ -324,27 +326,6 @@ class MetadataStore:
         with self.engine.connect() as conn:
             return int(conn.execute(_CHANGES_QUERY).scalar_one())
 
-    def _lookup(self, key: tuple[str, object], load: Callable[[Connection], object]) -> object:
-        """`load(conn)`'s answer, kept per process while the change counter stays put.
-
-        The counter is read first, the row after it, in one connection: a kept answer is
-        never older than the counter it is kept under, and a write anywhere moves the
-        counter in the write's own transaction, so every request that starts after a
-        write commits misses the old answers. One indexed one-row read per lookup instead
-        of a table read, a row and an object."""
-        with self.engine.connect() as conn:
-            counter = int(conn.execute(_CHANGES_QUERY).scalar_one())
-            known = self._known
-            if known[0] != counter:
-                known = self._known = (counter, {})
-            entries = known[1]
-            if key in entries:
-                return entries[key]
-            answer = load(conn)
-        if len(entries) < _CACHED_LOOKUPS:
-            entries[key] = answer
-        return answer
-
     def find_login(self, login: str) -> ApiAccess | None:
         with self.engine.connect() as conn:
             r = conn.execute(sa.select(api_accesses).where(api_accesses.c.login == login)).first()
@@ -354,6 +335,51 @@ class MetadataStore:
         with self._begin() as conn:
             query = api_accesses.delete().where(_id_is(api_accesses.c.id, id))
             return conn.execute(query).rowcount > 0
+
+    @contextmanager
+    def one_request(self) -> Iterator[None]:
+        """Lookups inside the block (one request, on this thread) read the change counter
+        once, at the first of them: the request sees the metadata as of its start, as a
+        single transaction would, and the next request reads the counter anew."""
+        self._pinned.counter = None
+        self._pinned.active = True
+        try:
+            yield
+        finally:
+            self._pinned.active = False
+
+    def _lookup(self, key: tuple[str, object], load: Callable[[Connection], object]) -> object:
+        """`load(conn)`'s answer, kept per process while the change counter stays put.
+
+        The counter is read first, the row after it, in one connection: a kept answer is
+        never older than the counter it is kept under, and a write anywhere moves the
+        counter in the write's own transaction, so every request that starts after a
+        write commits misses the old answers. One indexed one-row read per lookup (or per
+        request, in `one_request`) instead of a table read, a row and an object."""
+        pinned = self._pinned
+        active = getattr(pinned, "active", False)
+        counter: int | None = pinned.counter if active else None
+        if counter is not None:  # read at the request's first lookup
+            known = self._known
+            if known[0] == counter and key in known[1]:
+                return known[1][key]
+        with self.engine.connect() as conn:
+            if counter is None:
+                counter = int(conn.execute(_CHANGES_QUERY).scalar_one())
+                if active:
+                    pinned.counter = counter
+                if self._known[0] != counter:
+                    self._known = (counter, {})
+            known = self._known
+            entries = known[1]
+            if known[0] == counter and key in entries:
+                return entries[key]
+            answer = load(conn)
+        if known[0] != counter:  # another thread moved on: answer, keep nothing
+            return answer
+        if len(entries) < _CACHED_LOOKUPS:
+            entries[key] = answer
+        return answer
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
