@@ -5,7 +5,7 @@ server time (x-runtime) and the server process's CPU milliseconds per request; a
 nothing.
 
     python bench/request_path.py [--rows 1000000] [--seconds 15] [--clients 32]
-                                 [--compare ../main] [--threads 1,0] [--rounds 2]
+                                 [--compare ../main ...] [--threads 1,0] [--rounds 2]
 
 Every request is the typical one (an account of ~0.1% of the CDRs, 24 hours, minute) for
 one of ten accounts of one customer, its range a minute earlier than the one before
@@ -133,22 +133,26 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--compare", type=Path, help="another checkout to run first")
+    parser.add_argument("--compare", type=Path, action="append", default=[],
+                        help="another checkout (a directory holding src/) to run first; "
+                        "may be given several times")
     parser.add_argument("--threads", default="1,0", help="CALLSTATS_DUCKDB_THREADS values")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--log-level", default="warning",
+                        help="CALLSTATS_LOG_LEVEL of the servers (info: a log line each)")
     args = parser.parse_args()
     base = base_with_metadata(args.rows)
     here = Path(__file__).resolve().parent.parent
     sides: list[tuple[str, dict[str, str]]] = []
-    if args.compare:
-        sides.append((f"before ({args.compare.resolve().name})",
-                      {"PYTHONPATH": str(args.compare.resolve() / "src")}))
+    for other in args.compare:
+        sides.append((other.resolve().name, {"PYTHONPATH": str(other.resolve() / "src")}))
     for threads in args.threads.split(","):
-        sides.append((f"after, threads={threads}",
+        sides.append((f"this checkout, threads={threads}",
                       {"PYTHONPATH": str(here / "src"), "CALLSTATS_DUCKDB_THREADS": threads}))
     results: list[dict[str, float]] = []
     for _ in range(args.rounds):
         for label, env in sides:
+            env = {**env, "CALLSTATS_LOG_LEVEL": args.log_level}
             results.append(measure(label, base, env, args.clients, args.seconds))
             r = results[-1]
             print(f"  {label}: {r['rate']:.0f} req/s, CPU {r['cpu']:.2f} ms/request",
