@@ -96,9 +96,10 @@ class Settings(BaseSettings):
         "parsed) come on top.",
     )
     duckdb_threads: int = Field(
-        0, ge=0,
-        description="DuckDB store: threads one query may use (`SET threads`); 0: DuckDB's "
-        "default, one per core.",
+        1, ge=0,
+        description="DuckDB store: threads of its engine (`SET threads`), which every query, "
+        "insert and compaction shares; 0: DuckDB's default, one per core. Requests run "
+        "concurrently, one query each, so one thread apiece served more of them on 2 cores.",
     )
     ingest_group_commit: bool = Field(
         True,
