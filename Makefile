@@ -31,6 +31,8 @@ bench: $(STAMP)  ## benchmarks: tables printed, nothing asserted (installs wrk i
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/cdrs.py
 	$(BIN)/python bench/reports_perf.py
+	$(BIN)/python bench/request_path.py --rows 10000000
+	$(BIN)/python bench/duckdb_threads.py
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python bench/portal.py
 	$(BIN)/python bench/writer_lock.py

@@ -123,3 +123,13 @@ def test_empty_lists_in_a_dynamic_token_mean_all() -> None:
                     "cfg": {"customer_id": 7, "account_ids": None, "allowed_ips": []}})
     claims = decode_token(SECRET, token, NOW)
     assert (claims.customer_id, claims.account_ids, claims.allowed_ips) == (7, [], [])
+
+
+def test_a_kept_token_is_still_refused_once_expired_and_under_another_secret() -> None:
+    token = mint_token(SECRET, 42, 60, NOW)
+    assert decode_token(SECRET, token, NOW).api_access_id == 42  # verified and kept
+    assert decode_token(SECRET, token, NOW + 59).api_access_id == 42
+    with pytest.raises(InvalidToken):
+        decode_token(SECRET, token, NOW + 60)
+    with pytest.raises(InvalidToken):
+        decode_token("another-secret-" + "y" * 32, token, NOW)

@@ -340,3 +340,103 @@ def test_the_public_view_has_no_password(metadata: MetadataStore) -> None:
 def test_verify_password_is_false_for_unknown_or_broken_hashes(stored: str | None) -> None:
     # the dummy hash verified for an unknown login does not make its password valid
     assert verify_password(stored, "callstats-dummy-password") is False
+
+
+# --- the per-process lookup cache ------------------------------------------------------
+
+
+def test_every_write_moves_the_change_counter(metadata: MetadataStore) -> None:
+    seen = [metadata.changes()]
+
+    def moved() -> None:
+        seen.append(metadata.changes())
+        assert seen[-1] > seen[-2]
+
+    customer = metadata.create_customer("Acme")
+    moved()
+    account = metadata.create_account(customer.id, "main")
+    moved()
+    access = metadata.create_api_access(customer.id, "acme", "secret-password")
+    moved()
+    metadata.delete_api_access(access.id)
+    moved()
+    metadata.delete_account(account.id)
+    moved()
+    metadata.delete_customer(customer.id)
+    moved()
+
+
+def test_another_process_writes_are_seen_by_the_next_lookup(metadata_url: str) -> None:
+    """Two stores on one database stand for two server processes: what one deletes or
+    changes, the other refuses (or answers anew) at its very next lookup, though it had
+    the old answer kept."""
+    server, admin = MetadataStore(metadata_url), MetadataStore(metadata_url)
+    try:
+        customer = admin.create_customer("Acme")
+        account = admin.create_account(customer.id, "main")
+        other = admin.create_account(customer.id, "other")
+        access = admin.create_api_access(customer.id, "acme", "secret-password",
+                                         account_ids=[account.id])
+        for _ in range(2):  # the second answer comes from the cache
+            assert server.get_api_access(access.id) == access
+            assert server.find_account_by_uuid(account.uuid) == account
+            assert server.get_account(other.id) == other
+            assert server.get_customer(customer.id) == customer
+        admin.delete_api_access(access.id)
+        assert server.get_api_access(access.id) is None
+        admin.delete_account(account.id)
+        assert server.find_account_by_uuid(account.uuid) is None
+        with admin.engine.begin() as conn:  # a write that bypasses this code altogether
+            conn.execute(sa.text("UPDATE accounts SET name = 'renamed' WHERE id = :id"),
+                         {"id": other.id})
+        assert server.get_account(other.id) == Account(other.id, other.uuid, customer.id,
+                                                       "renamed")
+        admin.delete_customer(customer.id)
+        assert server.get_customer(customer.id) is None
+        assert server.get_account(other.id) is None
+    finally:
+        server.close()
+        admin.close()
+
+
+def test_reopening_an_existing_database_keeps_one_counter(metadata_url: str) -> None:
+    first = MetadataStore(metadata_url)
+    first.create_customer("Acme")
+    counter = first.changes()
+    first.close()
+    again = MetadataStore(metadata_url)  # triggers and the counter row are not doubled
+    try:
+        assert again.changes() == counter
+        again.create_customer("Globex")
+        assert again.changes() == counter + 1
+        with again.engine.connect() as conn:
+            assert conn.execute(sa.text(
+                "SELECT count(*) FROM callstats_metadata_changes")).scalar() == 1
+    finally:
+        again.close()
+
+
+def test_one_request_reads_the_counter_once_and_the_next_request_anew(
+        metadata_url: str) -> None:
+    server, admin = MetadataStore(metadata_url), MetadataStore(metadata_url)
+    try:
+        customer = admin.create_customer("Acme")
+        account = admin.create_account(customer.id, "main")
+        access = admin.create_api_access(customer.id, "acme", "secret-password")
+        assert server.get_api_access(access.id) == access  # kept
+        reads: list[str] = []
+        sa.event.listen(server.engine, "before_cursor_execute",
+                        lambda *args: reads.append(args[2]))
+        with server.one_request():
+            assert server.get_api_access(access.id) == access
+            assert server.find_account_by_uuid(account.uuid) == account
+            assert server.find_account_by_uuid(account.uuid) == account
+        assert sum("callstats_metadata_changes" in r for r in reads) == 1
+        admin.delete_api_access(access.id)
+        admin.delete_account(account.id)
+        with server.one_request():
+            assert server.get_api_access(access.id) is None
+            assert server.find_account_by_uuid(account.uuid) is None
+    finally:
+        server.close()
+        admin.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import jwt
 
@@ -49,6 +50,19 @@ def mint_dynamic_token(
 
 
 def decode_token(secret: str, token: str, now: float) -> TokenClaims:
+    """The claims of a token signed with `secret` and not expired at `now`, else
+    InvalidToken. The signature and claims are checked once per token (and secret) and
+    kept; the expiry against `now` on every call."""
+    claims = _verified(secret, token)
+    if claims.exp <= now:
+        raise InvalidToken("expired")
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _verified(secret: str, token: str) -> TokenClaims:
+    """A token's claims if its signature and fields are good (expiry aside). A pure
+    function of its arguments, so kept (LRU); a refusal raises and is not kept."""
     try:
         claims = jwt.decode(
             token, secret, algorithms=[ALGORITHM], audience=AUDIENCE,
@@ -57,7 +71,7 @@ def decode_token(secret: str, token: str, now: float) -> TokenClaims:
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from None
     exp = claims.get("exp")
-    if type(exp) is not int or exp <= now:
+    if type(exp) is not int:
         raise InvalidToken("expired")
     sub = claims.get("sub")
     if sub == "D":

@@ -57,10 +57,11 @@ def add_report_route(router: APIRouter, report: Report, gate: Gate | None = None
         as_csv = report.csv and wants_csv(request.headers.get("accept", ""))
 
         def work() -> bytes:
-            principal = authenticate(request, services)
-            if gate is not None:
-                gate(request, principal)
-            ctx = report_context(report, request, services, principal)
+            with services.metadata.one_request():  # auth and account-id: one counter read
+                principal = authenticate(request, services)
+                if gate is not None:
+                    gate(request, principal)
+                ctx = report_context(report, request, services, principal)
 
             def compute() -> bytes:
                 body = report.run(ctx)

@@ -82,14 +82,15 @@ class RequestLog:
             route = _route_of(scope)
             self.metrics.requests.labels(route, str(status)).inc()
             self.metrics.latency.labels(route).observe(runtime)
-            log.info(orjson.dumps({
-                "request_id": request_id,
-                "method": scope.get("method"),
-                "route": route,
-                "status": status,
-                "runtime": round(runtime, 6),
-                "customer": state.get("customer_id"),
-            }).decode())
+            if log.isEnabledFor(logging.INFO):  # else the line is not even built
+                log.info(orjson.dumps({
+                    "request_id": request_id,
+                    "method": scope.get("method"),
+                    "route": route,
+                    "status": status,
+                    "runtime": round(runtime, 6),
+                    "customer": state.get("customer_id"),
+                }).decode())
 
 
 def _route_of(scope: Scope) -> str:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 import sqlite3
+import threading
 import uuid as uuid_module
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -61,6 +62,16 @@ api_accesses = sa.Table(
 schema_version = sa.Table(
     "callstats_metadata_schema", meta, sa.Column("version", sa.Integer, nullable=False)
 )
+# One row, one counter that a trigger on each table above moves forward on every write by
+# any process (this code, an older version of it, or SQL typed by hand): the key of the
+# per-process lookup cache, so a deleted login or account is refused by the very next
+# request everywhere.
+changes = sa.Table(
+    "callstats_metadata_changes", meta, sa.Column("counter", sa.BigInteger, nullable=False)
+)
+_WATCHED = ("customers", "accounts", "api_accesses")
+_CHANGES_QUERY = sa.select(changes.c.counter)
+_CACHED_LOOKUPS = 10_000  # per process; beyond it lookups are answered but not kept
 
 
 class Conflict(Exception):
@@ -133,14 +144,20 @@ class ApiAccess:
         return data
 
 
+_POOLED_CONNECTIONS = 40  # anyio's default thread pool, where request handlers run
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # hide_parameters: a failed statement's message (and so a traceback) would otherwise
     # carry the bound values, password hashes included.
     if url.startswith("sqlite:"):
+        # A pooled connection per request thread (the server's pool has 40): past the
+        # default 5 kept, each request would open a connection (and SQLite read the
+        # schema) and close it again.
         engine = sa.create_engine(url, connect_args={"check_same_thread": False},
-                                  hide_parameters=True)
+                                  hide_parameters=True, pool_size=_POOLED_CONNECTIONS)
     else:
         engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
     _classify_errors(engine)
@@ -158,8 +175,14 @@ class MetadataStore:
             meta.create_all(conn)
             if conn.execute(sa.select(sa.func.count()).select_from(schema_version)).scalar() == 0:
                 conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
+            if conn.execute(sa.select(sa.func.count()).select_from(changes)).scalar() == 0:
+                conn.execute(changes.insert().values(counter=0))
+            _install_change_triggers(conn)
 
         self._writer_lock = writer_lock_for(self.engine)
+        # (counter, {lookup: answer}) as of that counter; replaced whenever it moves.
+        self._known: tuple[int, dict[tuple[str, object], object]] = (-1, {})
+        self._pinned = threading.local()  # .counter: read once for this thread's request
 
     def writer_lock(self, name: str) -> AbstractContextManager[object]:
         """`with metadata.writer_lock(name):` one writer of `name` at a time, across every
@@ -191,9 +214,11 @@ class MetadataStore:
         return [Customer(r.id, r.name) for r in rows]
 
     def get_customer(self, id: int) -> Customer | None:
-        with self.engine.connect() as conn:
+        def load(conn: Connection) -> Customer | None:
             row = conn.execute(sa.select(customers).where(_id_is(customers.c.id, id))).first()
-        return Customer(row.id, row.name) if row else None
+            return Customer(row.id, row.name) if row else None
+
+        return self._lookup(("customer", id), load)  # type: ignore[return-value]
 
     def delete_customer(self, id: int) -> bool:
         """Delete a customer with its accounts and logins (their tokens stop at once)."""
@@ -226,9 +251,11 @@ class MetadataStore:
             return [Account(r.id, r.uuid, r.customer_id, r.name) for r in conn.execute(query)]
 
     def get_account(self, id: int) -> Account | None:
-        with self.engine.connect() as conn:
+        def load(conn: Connection) -> Account | None:
             r = conn.execute(sa.select(accounts).where(_id_is(accounts.c.id, id))).first()
-        return Account(r.id, r.uuid, r.customer_id, r.name) if r else None
+            return Account(r.id, r.uuid, r.customer_id, r.name) if r else None
+
+        return self._lookup(("account", id), load)  # type: ignore[return-value]
 
     def delete_account(self, id: int) -> bool:
         with self._begin() as conn:
@@ -278,15 +305,26 @@ class MetadataStore:
             return [_api_access(r) for r in conn.execute(query)]
 
     def get_api_access(self, id: int) -> ApiAccess | None:
-        with self.engine.connect() as conn:
-            r = conn.execute(sa.select(api_accesses).where(_id_is(api_accesses.c.id, id))).first()
-        return _api_access(r) if r else None
+        def load(conn: Connection) -> ApiAccess | None:
+            query = sa.select(api_accesses).where(_id_is(api_accesses.c.id, id))
+            r = conn.execute(query).first()
+            return _api_access(r) if r else None
+
+        return self._lookup(("api_access", id), load)  # type: ignore[return-value]
 
     def find_account_by_uuid(self, account_uuid: str) -> Account | None:
         """The account with this UUID (canonical lower-case form)."""
+        def load(conn: Connection) -> Account | None:
+            query = sa.select(accounts).where(accounts.c.uuid == account_uuid)
+            r = conn.execute(query).first()
+            return Account(r.id, r.uuid, r.customer_id, r.name) if r else None
+
+        return self._lookup(("account_uuid", account_uuid), load)  # type: ignore[return-value]
+
+    def changes(self) -> int:
+        """The change counter: moves forward with every write to the metadata tables."""
         with self.engine.connect() as conn:
-            r = conn.execute(sa.select(accounts).where(accounts.c.uuid == account_uuid)).first()
-        return Account(r.id, r.uuid, r.customer_id, r.name) if r else None
+            return int(conn.execute(_CHANGES_QUERY).scalar_one())
 
     def find_login(self, login: str) -> ApiAccess | None:
         with self.engine.connect() as conn:
@@ -299,6 +337,51 @@ class MetadataStore:
             return conn.execute(query).rowcount > 0
 
     @contextmanager
+    def one_request(self) -> Iterator[None]:
+        """Lookups inside the block (one request, on this thread) read the change counter
+        once, at the first of them: the request sees the metadata as of its start, as a
+        single transaction would, and the next request reads the counter anew."""
+        self._pinned.counter = None
+        self._pinned.active = True
+        try:
+            yield
+        finally:
+            self._pinned.active = False
+
+    def _lookup(self, key: tuple[str, object], load: Callable[[Connection], object]) -> object:
+        """`load(conn)`'s answer, kept per process while the change counter stays put.
+
+        The counter is read first, the row after it, in one connection: a kept answer is
+        never older than the counter it is kept under, and a write anywhere moves the
+        counter in the write's own transaction, so every request that starts after a
+        write commits misses the old answers. One indexed one-row read per lookup (or per
+        request, in `one_request`) instead of a table read, a row and an object."""
+        pinned = self._pinned
+        active = getattr(pinned, "active", False)
+        counter: int | None = pinned.counter if active else None
+        if counter is not None:  # read at the request's first lookup
+            known = self._known
+            if known[0] == counter and key in known[1]:
+                return known[1][key]
+        with self.engine.connect() as conn:
+            if counter is None:
+                counter = int(conn.execute(_CHANGES_QUERY).scalar_one())
+                if active:
+                    pinned.counter = counter
+                if self._known[0] != counter:
+                    self._known = (counter, {})
+            known = self._known
+            entries = known[1]
+            if known[0] == counter and key in entries:
+                return entries[key]
+            answer = load(conn)
+        if known[0] != counter:  # another thread moved on: answer, keep nothing
+            return answer
+        if len(entries) < _CACHED_LOOKUPS:
+            entries[key] = answer
+        return answer
+
+    @contextmanager
     def _begin(self) -> Iterator[Connection]:
         """A transaction whose integrity errors surface as Conflict."""
         try:
@@ -306,6 +389,32 @@ class MetadataStore:
                 yield conn
         except sa.exc.IntegrityError as error:
             raise Conflict(_conflict_message(error)) from None
+
+
+def _install_change_triggers(conn: Connection) -> None:
+    """A trigger per table moving `callstats_metadata_changes.counter` on every insert,
+    update and delete (PostgreSQL: also truncate; BEFORE the statement, so a writer takes
+    the counter's row lock before any other, and two writers cannot deadlock on it)."""
+    bump = "UPDATE callstats_metadata_changes SET counter = counter + 1"
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(
+            "CREATE OR REPLACE FUNCTION callstats_metadata_changed() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $$ BEGIN {bump}; RETURN NULL; END $$"))
+        for table in _WATCHED:
+            present = conn.execute(sa.text(
+                "SELECT 1 FROM pg_trigger WHERE tgname = 'callstats_changed' "
+                f"AND tgrelid = '{table}'::regclass")).first()
+            if present is None:
+                conn.execute(sa.text(
+                    f"CREATE TRIGGER callstats_changed BEFORE INSERT OR UPDATE OR DELETE "
+                    f"OR TRUNCATE ON {table} FOR EACH STATEMENT "
+                    "EXECUTE FUNCTION callstats_metadata_changed()"))
+        return
+    for table in _WATCHED:
+        for operation in ("INSERT", "UPDATE", "DELETE"):
+            conn.execute(sa.text(
+                f"CREATE TRIGGER IF NOT EXISTS callstats_changed_{table}_{operation.lower()} "
+                f"AFTER {operation} ON {table} BEGIN {bump}; END"))
 
 
 def _conflict_message(error: Exception) -> str:

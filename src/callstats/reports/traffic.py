@@ -54,15 +54,34 @@ def merge(rows: list[TrafficRow], sampling: str, zone: ZoneInfo | None) -> list[
 
 
 def body(buckets: list[Sums]) -> Body:
-    data: dict[str, list[object]] = {name: [] for name in ("t", *METRICS)}
-    for t, total, successful, seconds, price in buckets:
-        data["t"].append(t)
-        for name, value in _metrics(total, successful, seconds, price).items():
-            data[name].append(value)
-    total = sum(b[1] for b in buckets)
-    successful = sum(b[2] for b in buckets)
-    seconds = sum(b[3] for b in buckets)
-    price = sum(b[4] for b in buckets)
+    """Column lists built in one pass, without an object per bucket."""
+    ts: list[object] = []
+    calls: list[object] = []
+    successes: list[object] = []
+    failures: list[object] = []
+    durations: list[object] = []
+    acds: list[object] = []
+    asrs: list[object] = []
+    prices: list[object] = []
+    minutes, acd, asr, money = numbers.minutes, numbers.acd, numbers.asr, numbers.money
+    total = successful = seconds = price = 0
+    for t, b_total, b_successful, b_seconds, b_price in buckets:
+        ts.append(t)
+        calls.append(b_total)
+        successes.append(b_successful)
+        failures.append(b_total - b_successful)
+        durations.append(minutes(b_seconds))
+        acds.append(acd(b_seconds, b_successful))
+        asrs.append(asr(b_successful, b_total))
+        prices.append(money(b_price))
+        total += b_total
+        successful += b_successful
+        seconds += b_seconds
+        price += b_price
+    data: dict[str, list[object]] = {
+        "t": ts, "total_calls": calls, "successful_calls": successes,
+        "failed_calls": failures, "total_duration": durations, "acd": acds, "asr": asrs,
+        "total_price": prices}
     totals = {"t": 0} | _metrics(total, successful, seconds, price)
     return {"data": data, "rows": len(buckets), "totals": totals}
 

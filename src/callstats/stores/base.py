@@ -144,12 +144,14 @@ class Store(Protocol):
 
 def open_store(url: str, *, retention_days: int | None = None, cluster: str = "",
                query_timeout: float | None = None,
-               writer_lock: WriterLock | None = None, duckdb_memory_limit: str = "") -> Store:
+               writer_lock: WriterLock | None = None, duckdb_memory_limit: str = "",
+               duckdb_threads: int = 0) -> Store:
     """The store a `CALLSTATS_STORE` URL names: `duckdb:///file`, `chdb:///dir` or
     `clickhouse://user:pass@host:8123/db` (retention, cluster and the writer lock:
     ClickHouse only; without a writer lock, batches are ordered within this process).
     `query_timeout`: seconds a report query may run (None: no limit).
-    `duckdb_memory_limit`: DuckDB's memory limit (empty: DuckDB's default)."""
+    `duckdb_memory_limit`: DuckDB's memory limit (empty: DuckDB's default);
+    `duckdb_threads`: the threads one DuckDB query may use (0: DuckDB's default)."""
     scheme = url.split(":", 1)[0]
     if scheme == "duckdb":
         from callstats.stores.duckdb_store import DuckDBStore
@@ -157,7 +159,7 @@ def open_store(url: str, *, retention_days: int | None = None, cluster: str = ""
         path = url.removeprefix("duckdb://")  # duckdb:///abs/file; also duckdb:////abs/file
         return DuckDBStore("/" + path.lstrip("/") if path.startswith("/") else path,
                            query_timeout=query_timeout,
-                           memory_limit=duckdb_memory_limit)
+                           memory_limit=duckdb_memory_limit, threads=duckdb_threads)
     if scheme in ("chdb", "clickhouse", "clickhouses"):
         from callstats.stores.clickhouse_store import ClickHouseStore
 

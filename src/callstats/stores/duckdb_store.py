@@ -253,7 +253,7 @@ class DuckDBStore(SqlReports, SqlCdrs):
     dialect = _StoreDialect()
 
     def __init__(self, path: str | Path, query_timeout: float | None = None,
-                 memory_limit: str = "", rollups: bool = True):
+                 memory_limit: str = "", rollups: bool = True, threads: int = 0):
         self.path = Path(path)
         self.rollups = rollups
         self.query_timeout = query_timeout
@@ -280,6 +280,8 @@ class DuckDBStore(SqlReports, SqlCdrs):
         self._db.execute("SET checkpoint_threshold = '1GB'").fetchall()
         if memory_limit:  # DuckDB's buffer pool; sorts and large inserts spill beyond it
             self._db.execute("SET memory_limit = ?", [memory_limit]).fetchall()
+        if threads:  # per query: concurrent report queries each run on their own thread
+            self._db.execute("SET threads = ?", [threads]).fetchall()
         try:
             self.schema_version = upgrade(self._db)
         except BaseException:
