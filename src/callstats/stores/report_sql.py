@@ -340,8 +340,14 @@ def pbx_counts(q: PbxQuery, d: Dialect) -> Statement:
             "GROUP BY nullif(local_tag, ''), "
             "CASE WHEN nullif(local_tag, '') IS NULL THEN id END"
         )
+    return Statement(pbx_totals(d, units), bind.params)
+
+
+def pbx_totals(d: Dialect, units: str) -> str:
+    """The PBX counts (PBX_COUNTS' order) over `units`: one row per CDR or per call, its
+    is_answered, is_bridged, bridged_seconds, seconds, code, redirected, elsewhere."""
     failed = f"NOT is_answered AND (code IS NULL OR code NOT IN {_codes(KNOWN_CODES)})"
-    text = (
+    return (
         f"SELECT {d.count_if('is_answered')}, {d.count_if('is_bridged')}, "
         f"{d.sum_if('bridged_seconds', 'is_bridged')}, "
         f"{d.count_if(f'NOT is_answered AND code IN {_codes(BUSY_CODES)}')}, "
@@ -351,7 +357,6 @@ def pbx_counts(q: PbxQuery, d: Dialect) -> Statement:
         f"count(*), {d.count_if('redirected')}, {d.count_if('elsewhere')} "
         f"FROM ({units}) AS units"
     )
-    return Statement(text, bind.params)
 
 
 def pbx_extensions(q: ExtensionsQuery, d: Dialect) -> Statement:
