@@ -18,6 +18,7 @@ from callstats.ingest.batches import cdrs_from_table
 from callstats.queries import PbxQuery
 from callstats.stores import pbx_calls
 from callstats.stores.duckdb_store import DuckDBStore
+from callstats.stores.pbx_calls import answers
 from tests.support.times import SECOND
 
 BASE = 1_711_843_200 * SECOND
@@ -71,6 +72,9 @@ def _table(rows: list[dict[str, object]]) -> pa.Table:
 
 
 def _answer(store: DuckDBStore, query: PbxQuery, use: bool) -> dict[str, int]:
+    """Through the rollup (even where the store would not take it), else raw rows."""
+    if use:
+        return store.pbx_calls_from_rollup(query)
     store.rollups = use
     try:
         return store.pbx_counts(query)
@@ -115,7 +119,16 @@ def test_rollup_answers_equal_raw_answers(store: DuckDBStore, data: st.DataObjec
                                                      unique=True).map(tuple))),
             per_call=True)
         event(f"tail rows: {store.unclustered_rows() > 0}")
+        assert store.pbx_counts(query) == _answer(store, query, False)
         assert _answer(store, query, True) == _answer(store, query, False)
+
+
+def test_the_rollup_path_is_taken_per_call_without_an_extension_filter() -> None:
+    month = (BASE, BASE + 30 * 86_400 * SECOND)
+    assert answers(PbxQuery(1, "out", *month, per_call=True))
+    assert answers(PbxQuery(1, "in", *month, account_ids=(11,), per_call=True))
+    assert not answers(PbxQuery(1, "out", *month, extension_ids=(5,), per_call=True))
+    assert not answers(PbxQuery(1, "out", *month))
 
 
 def test_a_call_split_across_compactions_is_one_row(tmp_path: Path) -> None:
@@ -139,6 +152,6 @@ def test_a_call_split_across_compactions_is_one_row(tmp_path: Path) -> None:
         assert (calls, cdrs, accounts_low, accounts_high, seconds, answered) == (
             1, 2, 11, 12, 5, True)
         assert store.pbx_counts(query)["answered"] == 1
-        assert store.pbx_counts(query) == _answer(store, query, False)
+        assert _answer(store, query, True) == _answer(store, query, False)
     finally:
         store.close()

@@ -312,9 +312,14 @@ class DuckDBStore(SqlReports, SqlCdrs):
 
     def pbx_counts(self, query: PbxQuery) -> dict[str, int]:
         """Per call: the rollup's facts for the calls it answers whole, raw rows for the
-        rest (stores/pbx_calls.py); per CDR, or without rollups: raw rows."""
-        if not (query.per_call and self.rollups):
+        rest (stores/pbx_calls.py); per CDR, under an extension filter or without
+        rollups: raw rows."""
+        if not (self.rollups and pbx_calls.answers(query)):
             return super().pbx_counts(query)
+        return self.pbx_calls_from_rollup(query)
+
+    def pbx_calls_from_rollup(self, query: PbxQuery) -> dict[str, int]:
+        """A per-call answer read through the rollup, whatever the filters."""
         tail = () if self._all_clustered else TAIL_TABLES
         return report_sql.pbx_rows(self.run(pbx_calls.pbx_calls(query, CLUSTERED, tail)))
 

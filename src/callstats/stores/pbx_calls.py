@@ -98,6 +98,16 @@ def compaction(moving: str) -> list[str]:
     ]
 
 
+def answers(q: PbxQuery) -> bool:
+    """Whether the rollup path is worth taking for `q` (both paths give the same answer):
+    per call, and without an extension filter. A PBX call's CDRs often ring several
+    extensions, so under that filter most calls mix kept and dropped CDRs and are read raw
+    anyway; with the rollup's tags to match on top, that took about twice the CPU of the
+    raw path (bench/pbx_rollup.py). An account filter stays: a call's CDRs mostly share
+    the account, and even with every call mixing accounts the two paths cost the same."""
+    return q.per_call and q.extension_ids is None
+
+
 def _filter_fit(bind: Binder, d: Dialect, kind: str, ids: tuple[int, ...] | None
                 ) -> tuple[str, str]:
     """(every CDR of the row passes the filter on `kind`, none does) as SQL; a row whose
@@ -145,25 +155,31 @@ def pbx_calls(q: PbxQuery, d: Dialect, tail: tuple[str, ...]) -> Statement:
     untouched = (f"(local_tag IS NULL OR local_tag NOT IN ({tail_tags}))" if tail
                  else "true")
     inside = f"first_us >= {low} AND final_us < {high}"
-    # The client's rollup rows with a CDR in the range, and how each is read.
-    rows = (f"SELECT *, ({inside} AND {accounts_in} AND {extensions_in}) AS whole, "
-            f"({accounts_out} OR {extensions_out}) AS none_picked FROM {TABLE} "
-            f"WHERE direction = {bind(DIRECTION_CODES[q.direction], INT64)} "
+    mine = (f"direction = {bind(DIRECTION_CODES[q.direction], INT64)} "
             f"AND client_id = {client} AND final_us >= {low} AND first_us < {high}")
-    raw_tags = "SELECT local_tag FROM call_rows WHERE NOT whole AND NOT none_picked"
+    whole = f"{inside} AND {accounts_in} AND {extensions_in}"
+    # The calls counted from the rollup, folded into one row per flags and code (a few
+    # dozen rows: no per-call work at query time), each with how many calls it stands for.
+    counted = (
+        "SELECT answered AS is_answered, bridged AS is_bridged, "
+        "sum(bridged_seconds) AS bridged_seconds, sum(seconds) AS seconds, code, "
+        "false AS redirected, false AS elsewhere, count(*) AS calls "
+        f"FROM {TABLE} WHERE {mine} AND {whole} AND {untouched} "
+        "GROUP BY answered, bridged, code")
+    # The calls read from raw rows instead: the rest of the client's rows in the range
+    # that the filter may pick some CDRs of, and every call with CDRs in the tail.
+    raw_tags = (f"SELECT local_tag FROM {TABLE} WHERE {mine} AND NOT ({whole}) "
+                f"AND NOT {accounts_out} AND NOT {extensions_out}")
     if tail:
         raw_tags += f" UNION ALL {tail_tags}"
     compacted_rows = (f"SELECT {names} FROM {d.cdrs} WHERE {picked} "
                       f"AND local_tag IN ({raw_tags})")
     raw = " UNION ALL ".join([compacted_rows, *([tail_rows] if tail else [])])
     units = (
-        "SELECT answered AS is_answered, bridged AS is_bridged, bridged_seconds, seconds, "
-        f"code, false AS redirected, false AS elsewhere FROM call_rows WHERE whole AND {untouched} "
-        f"UNION ALL SELECT {d.any_true('duration > 0')}, {d.any_true('bridged')}, "
+        f"{counted} UNION ALL SELECT {d.any_true('duration > 0')}, {d.any_true('bridged')}, "
         f"{d.sum_if('bridged_duration', 'bridged')}, sum(duration), "
-        f"{d.arg_max(PBX_CODE, '(is_last_cdr, time_start, id)')}, false, false "
+        f"{d.arg_max(PBX_CODE, '(is_last_cdr, time_start, id)')}, false, false, 1 "
         f"FROM ({raw}) AS picked GROUP BY nullif(local_tag, ''), "
         "CASE WHEN nullif(local_tag, '') IS NULL THEN id END"
     )
-    return Statement(f"WITH call_rows AS MATERIALIZED ({rows}) {pbx_totals(d, units)}",
-                     bind.params)
+    return Statement(pbx_totals(d, units, weight="calls"), bind.params)

@@ -343,18 +343,25 @@ def pbx_counts(q: PbxQuery, d: Dialect) -> Statement:
     return Statement(pbx_totals(d, units), bind.params)
 
 
-def pbx_totals(d: Dialect, units: str) -> str:
+def pbx_totals(d: Dialect, units: str, weight: str | None = None) -> str:
     """The PBX counts (PBX_COUNTS' order) over `units`: one row per CDR or per call, its
-    is_answered, is_bridged, bridged_seconds, seconds, code, redirected, elsewhere."""
+    is_answered, is_bridged, bridged_seconds, seconds, code, redirected, elsewhere; or,
+    with `weight`, a row standing for that many units alike in every flag and code, its
+    seconds summed over them."""
+    def count(condition: str | None) -> str:
+        if weight is None:
+            return "count(*)" if condition is None else d.count_if(condition)
+        return f"sum({weight})" if condition is None else d.sum_if(weight, condition)
+
     failed = f"NOT is_answered AND (code IS NULL OR code NOT IN {_codes(KNOWN_CODES)})"
     return (
-        f"SELECT {d.count_if('is_answered')}, {d.count_if('is_bridged')}, "
+        f"SELECT {count('is_answered')}, {count('is_bridged')}, "
         f"{d.sum_if('bridged_seconds', 'is_bridged')}, "
-        f"{d.count_if(f'NOT is_answered AND code IN {_codes(BUSY_CODES)}')}, "
-        f"{d.sum_if('seconds', 'is_answered')}, {d.count_if(failed)}, "
-        f"{d.count_if(f'NOT is_answered AND code IN {_codes(NOT_ANSWERED_CODES)}')}, "
-        f"{d.count_if(f'NOT is_answered AND code IN {_codes(REJECTED_CODES)}')}, "
-        f"count(*), {d.count_if('redirected')}, {d.count_if('elsewhere')} "
+        f"{count(f'NOT is_answered AND code IN {_codes(BUSY_CODES)}')}, "
+        f"{d.sum_if('seconds', 'is_answered')}, {count(failed)}, "
+        f"{count(f'NOT is_answered AND code IN {_codes(NOT_ANSWERED_CODES)}')}, "
+        f"{count(f'NOT is_answered AND code IN {_codes(REJECTED_CODES)}')}, "
+        f"{count(None)}, {count('redirected')}, {count('elsewhere')} "
         f"FROM ({units}) AS units"
     )
 
