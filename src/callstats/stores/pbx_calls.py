@@ -152,8 +152,10 @@ def pbx_calls(q: PbxQuery, d: Dialect, tail: tuple[str, ...]) -> Statement:
     tail_tags = " UNION ALL ".join(
         f"SELECT local_tag FROM {t} WHERE {client_column} = {client} AND local_tag <> ''"
         for t in tail)
-    untouched = (f"(local_tag IS NULL OR local_tag NOT IN ({tail_tags}))" if tail
-                 else "true")
+    # An anti-join (NOT IN's NULL-aware mark join, or NOT EXISTS, cost ~2x as much); a
+    # row without local_tag matches nothing in it.
+    untouched = (f" ANTI JOIN ({tail_tags}) AS tail_calls "
+                 f"ON tail_calls.local_tag = {TABLE}.local_tag" if tail else "")
     inside = f"first_us >= {low} AND final_us < {high}"
     mine = (f"direction = {bind(DIRECTION_CODES[q.direction], INT64)} "
             f"AND client_id = {client} AND final_us >= {low} AND first_us < {high}")
@@ -164,7 +166,7 @@ def pbx_calls(q: PbxQuery, d: Dialect, tail: tuple[str, ...]) -> Statement:
         "SELECT answered AS is_answered, bridged AS is_bridged, "
         "sum(bridged_seconds) AS bridged_seconds, sum(seconds) AS seconds, code, "
         "false AS redirected, false AS elsewhere, count(*) AS calls "
-        f"FROM {TABLE} WHERE {mine} AND {whole} AND {untouched} "
+        f"FROM {TABLE}{untouched} WHERE {mine} AND {whole} "
         "GROUP BY answered, bridged, code")
     # The calls read from raw rows instead: the rest of the client's rows in the range
     # that the filter may pick some CDRs of, and every call with CDRs in the tail.
