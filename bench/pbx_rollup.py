@@ -1,7 +1,8 @@
 """PBX /calls/stats/ on the DuckDB store: raw rows (the path before the per-call rollup,
 the store with rollups=False) against the per-call rollup, side by side in one run, on
-bench/query_layer.py's dataset; then again with a not-yet-compacted tail of new CDRs, half
-of them continuing calls already compacted. Prints p50 wall and CPU ms per query and
+bench/query_layer.py's dataset; then again with a not-yet-compacted tail of new CDRs (the
+month's last day, one in ten continuing a call already compacted), then once more after
+compacting it. Prints p50 wall and CPU ms per query and
 whether both paths gave the same answer; asserts nothing.
 
     python bench/pbx_rollup.py [--rows 1000000] [--tail 100000] [--reps 15]
@@ -56,16 +57,22 @@ def timed(store: DuckDBStore, query: PbxQuery, use: bool, reps: int
 
 
 def tail_rows(rows: int, existing: int) -> pa.Table:
-    """`rows` new CDRs over the month; every other one continues a compacted call."""
+    """`rows` new CDRs, as a switch sends them: the latest ones (the month's last day),
+    two per call, and one in ten continuing one of the newest calls already compacted
+    (a call whose legs straddle the compaction)."""
     table = cdr_table(rows, seed=7)
-    tags = np.where(np.arange(rows) % 2 == 0,
-                    np.char.add("c", np.random.default_rng(8).integers(
-                        0, existing // 2, rows).astype(str)),
-                    np.char.add("t", np.arange(rows).astype(str)))
-    ids = pa.array(np.arange(existing + 1, existing + rows + 1))
-    table = table.set_column(table.schema.get_field_index("id"), "id", ids)
-    return table.set_column(table.schema.get_field_index("local_tag"), "local_tag",
-                            pa.array(tags))
+    rng = np.random.default_rng(8)
+    ids = np.arange(existing + 1, existing + rows + 1)
+    tags = np.char.add("t", (np.arange(rows) // 2).astype(str))
+    continuing = rng.random(rows) < 0.1
+    newest = np.char.add("c", ((existing - 1 - rng.integers(0, rows, rows)) // 2).astype(str))
+    times = START + 29 * DAY + np.sort(rng.integers(0, DAY, rows))
+    return table.set_column(
+        table.schema.get_field_index("id"), "id", pa.array(ids)).set_column(
+        table.schema.get_field_index("local_tag"), "local_tag",
+        pa.array(np.where(continuing, newest, tags))).set_column(
+        table.schema.get_field_index("time_start"), "time_start",
+        pa.array(times).cast(pa.timestamp("us", "UTC")))
 
 
 def report(store: DuckDBStore, label: str, reps: int) -> None:
