@@ -1,5 +1,6 @@
-"""PBX /calls/stats/ on the DuckDB store: raw rows (the path before the per-call rollup,
-the store with rollups=False) against the per-call rollup, side by side in one run, on
+"""PBX /calls/stats/ and /cdr/stats/ on the DuckDB store: raw rows (the path before the
+PBX rollups, the store with rollups=False) against the per-call rollup and the hourly
+sums, side by side in one run, on
 bench/query_layer.py's dataset; then again with a not-yet-compacted tail of new CDRs (the
 month's last day, one in ten continuing a call already compacted), then once more after
 compacting it. Prints p50 wall and CPU ms per query and
@@ -39,6 +40,10 @@ CASES = {
         1, "out", *MONTH, (1, 2), per_call=True),
     "customer 1, out, 30 days, 3 extensions": PbxQuery(
         1, "out", *MONTH, (), (100, 101, 102), per_call=True),
+    "/cdr/stats/ customer 1, out, 30 days": PbxQuery(1, "out", *MONTH),
+    "/cdr/stats/ customer 1, in, 30 days, ragged edges": PbxQuery(1, "in", *RAGGED),
+    "/cdr/stats/ customer 1, out, 30 days, 2 of its accounts": PbxQuery(
+        1, "out", *MONTH, (1, 2)),
 }
 
 

@@ -1,7 +1,9 @@
-"""The per-call PBX rollup of the DuckDB store (stores/pbx_calls.py): every /calls/stats/
-answer read from it equals the raw rows' answer, whatever the calls (CDRs of one call in
-several batches and compactions, some still in the tail, calls straddling a range edge,
-mixing accounts or extensions, CDRs without local_tag) and whatever the request."""
+"""The PBX rollups of the DuckDB store: every /calls/stats/ answer read from the per-call
+rollup (stores/pbx_calls.py) and every /cdr/stats/ answer read from the hourly sums
+(stores/pbx_hours.py) equals the raw rows' answer, whatever the calls (CDRs of one call in
+several batches and compactions, some still in the tail, calls straddling a range edge or
+an hour, mixing accounts or extensions, CDRs without local_tag) and whatever the
+request."""
 
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ from callstats.stores.duckdb_store import DuckDBStore
 from callstats.stores.pbx_calls import answers
 from tests.support.times import SECOND
 
-BASE = 1_711_843_200 * SECOND
+BASE = 1_711_843_200 * SECOND  # on an hour
+HOUR = 3600 * SECOND
 CODES = (None, 0, 200, 486, 487, 503, 480, 603, 607, 600, 408)
 CLIENTS = (1, 2)
 ACCOUNTS = (11, 12, 21)
@@ -48,8 +51,8 @@ EXAMPLES = itertools.count()
 def cdrs(draw: st.DrawFn, tags: list[str]) -> dict[str, object]:
     answered = draw(st.integers(0, 3)) == 0
     return {
-        "time_start": BASE + draw(st.integers(0, 20)) * 10 * SECOND
-        + draw(st.sampled_from([0, 0, 1, 7])),
+        "time_start": BASE + draw(st.sampled_from([0, 0, 0, -1, 1, 2])) * HOUR
+        + draw(st.integers(0, 20)) * 10 * SECOND + draw(st.sampled_from([0, 0, 1, 7])),
         "duration": draw(st.integers(1, 900)) if answered else 0,
         "customer_id": draw(st.sampled_from([*CLIENTS, None])),
         "vendor_id": draw(st.sampled_from([*CLIENTS, None])),
@@ -106,11 +109,20 @@ def test_rollup_answers_equal_raw_answers(store: DuckDBStore, data: st.DataObjec
     times = sorted({int(r["time_start"]) for r in rows})  # type: ignore[call-overload]
     edges = st.one_of(
         st.sampled_from(times).flatmap(lambda t: st.sampled_from([t - 1, t, t + 1])),
-        st.integers(BASE - 10 * SECOND, BASE + 220 * SECOND))
+        st.integers(-1, 3).flatmap(lambda h: st.sampled_from(
+            [BASE + h * HOUR - 1, BASE + h * HOUR, BASE + h * HOUR + 1])),
+        st.integers(BASE - HOUR - 10 * SECOND, BASE + 2 * HOUR + 220 * SECOND))
     for _ in range(6):
         low, high = sorted((data.draw(edges), data.draw(edges)))
         if data.draw(st.integers(0, 3)) == 0:
-            low, high = BASE - 3600 * SECOND, BASE + 3600 * SECOND  # every CDR inside
+            low, high = BASE - 2 * HOUR, BASE + 4 * HOUR  # every CDR inside
+        per_cdr = PbxQuery(
+            data.draw(st.sampled_from(CLIENTS)), data.draw(st.sampled_from(["in", "out"])),
+            low, high,
+            tuple(data.draw(st.lists(st.sampled_from(ACCOUNTS), max_size=2, unique=True))))
+        event(f"whole hours: {-(-low // HOUR) < high // HOUR}")
+        assert store.pbx_cdrs_from_rollup(per_cdr) == _answer(store, per_cdr, False)
+        assert store.pbx_counts(per_cdr) == _answer(store, per_cdr, False)
         query = PbxQuery(
             data.draw(st.sampled_from(CLIENTS)), data.draw(st.sampled_from(["in", "out"])),
             low, high,

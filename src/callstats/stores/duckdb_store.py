@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.ingest.batches import SnapshotBatch
 from callstats.queries import ORIGINATION, TERMINATION, PbxQuery
-from callstats.stores import pbx_calls, report_sql, rollups
+from callstats.stores import pbx_calls, pbx_hours, report_sql, rollups
 from callstats.stores.base import (
     InsertResult,
     QueryTimeout,
@@ -184,6 +184,14 @@ def _add_pbx_calls(con: duckdb.DuckDBPyConnection) -> None:
                 f"ORDER BY {pbx_calls.ORDER}")
 
 
+def _add_pbx_hours(con: duckdb.DuckDBPyConnection) -> None:
+    """The hourly PBX sums (stores/pbx_hours.py) of the compacted CDRs; the rows not yet
+    compacted add theirs at their compaction."""
+    con.execute(f"CREATE TABLE {pbx_hours.TABLE} ({pbx_hours.COLUMNS})")
+    con.execute(f"INSERT INTO {pbx_hours.TABLE} SELECT * FROM ({pbx_hours.facts('cdrs')}) "
+                f"ORDER BY {pbx_hours.ORDER}")
+
+
 # Schema history: entry N upgrades a data directory from version N to N + 1. Append only.
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: Sequence[Migration] = (
@@ -194,6 +202,7 @@ MIGRATIONS: Sequence[Migration] = (
     _add_yeti_fields,
     _add_minute_rollups,
     _add_pbx_calls,
+    _add_pbx_hours,
 )
 # The clustering key of `cdrs`: customer reports read one account over a time range.
 CLUSTER_ORDER = "customer_acc_id, time_start"
@@ -312,11 +321,18 @@ class DuckDBStore(SqlReports, SqlCdrs):
 
     def pbx_counts(self, query: PbxQuery) -> dict[str, int]:
         """Per call: the rollup's facts for the calls it answers whole, raw rows for the
-        rest (stores/pbx_calls.py); per CDR, under an extension filter or without
-        rollups: raw rows."""
+        rest (stores/pbx_calls.py); per CDR: the hourly sums with raw rows at the edges
+        (stores/pbx_hours.py); under an extension filter or without rollups: raw rows."""
+        if self.rollups and pbx_hours.answers(query):
+            return self.pbx_cdrs_from_rollup(query)
         if not (self.rollups and pbx_calls.answers(query)):
             return super().pbx_counts(query)
         return self.pbx_calls_from_rollup(query)
+
+    def pbx_cdrs_from_rollup(self, query: PbxQuery) -> dict[str, int]:
+        """A per-CDR answer read through the hourly sums."""
+        tail = () if self._all_clustered else TAIL_TABLES
+        return report_sql.pbx_rows(self.run(pbx_hours.pbx_hours(query, CLUSTERED, tail)))
 
     def pbx_calls_from_rollup(self, query: PbxQuery) -> dict[str, int]:
         """A per-call answer read through the rollup, whatever the filters."""
@@ -606,6 +622,8 @@ class DuckDBStore(SqlReports, SqlCdrs):
                 for statement in (
                     f"INSERT INTO cdrs SELECT * FROM ({MOVING}) ORDER BY {CLUSTER_ORDER}",
                     *pbx_calls.compaction(f"({MOVING}) AS moving"),
+                    f"INSERT INTO {pbx_hours.TABLE} SELECT * FROM "
+                    f"({pbx_hours.facts(f'({MOVING}) AS moving')}) ORDER BY {pbx_hours.ORDER}",
                     "DELETE FROM cdrs_merging",  # left by an earlier version's compaction
                     "DELETE FROM cdrs_recent",
                     "INSERT INTO cdr_minutes SELECT * FROM (SELECT "

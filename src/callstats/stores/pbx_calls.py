@@ -24,7 +24,7 @@ answer.
 from __future__ import annotations
 
 from callstats.queries import PbxQuery
-from callstats.stores.report_sql import PBX_CODE, PBX_DIRECTIONS, pbx_totals, reads
+from callstats.stores.report_sql import PBX_CODE, PBX_DIRECTIONS, pbx_picked, pbx_totals
 from callstats.stores.sql import INT64, Binder, Dialect, Statement, array_of
 
 DIRECTION_CODES = {"out": 0, "in": 1}
@@ -127,24 +127,12 @@ def pbx_calls(q: PbxQuery, d: Dialect, tail: tuple[str, ...]) -> Statement:
     for the other calls."""
     assert q.per_call
     bind = d.binder()
-    client_column, account_column = PBX_DIRECTIONS[q.direction]
+    client_column = PBX_DIRECTIONS[q.direction][0]
     client = bind(q.client_id, INT64)
     low, high = bind(q.from_us, INT64), bind(q.to_us, INT64)
     accounts_in, accounts_out = _filter_fit(bind, d, "account", q.account_ids or None)
     extensions_in, extensions_out = _filter_fit(bind, d, "extension", q.extension_ids)
-    conditions = [f"{client_column} = {client}",
-                  f"time_start >= {d.time_value(low)}", f"time_start < {d.time_value(high)}"]
-    if q.account_ids:
-        conditions.append(d.in_array(account_column, bind(list(q.account_ids),
-                                                          array_of(INT64))))
-    if q.extension_ids is not None:
-        conditions.append(d.in_array("extension_id", bind(list(q.extension_ids),
-                                                          array_of(INT64))))
-    read = reads([client_column, "time_start"], [account_column] if q.account_ids else [],
-                 [] if q.extension_ids is None else ["extension_id"],
-                 ("duration", "bridged", "bridged_duration", "legb_disconnect_code",
-                  "lega_disconnect_code", "internal_disconnect_code"),
-                 ("local_tag", "is_last_cdr", "id"))
+    conditions, read = pbx_picked(q, d, bind)
     names = ", ".join(read)
     picked = " AND ".join(conditions)
     tail_rows = " UNION ALL ".join(f"SELECT {names} FROM {t} WHERE {picked}" for t in tail)
