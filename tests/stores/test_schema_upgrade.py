@@ -133,7 +133,7 @@ def test_duckdb_upgrades_a_version_3_file(old_duckdb: Path, tmp_path: Path) -> N
     snapshots_before = _describe(old_duckdb, "snapshots")
     store = DuckDBStore(old_duckdb)
     try:
-        assert store.schema_version == duckdb_store.SCHEMA_VERSION == 6
+        assert store.schema_version == duckdb_store.SCHEMA_VERSION == 8
         _check_upgraded(store)
         assert store.compact() > 0  # the three tables still union and merge
         assert store.count_cdrs() == len(PDDS) + 1

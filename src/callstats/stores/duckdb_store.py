@@ -19,8 +19,8 @@ import pyarrow.compute as pc
 
 from callstats.columns import CDR_COLUMNS, SNAPSHOT_CALL_COLUMNS, Column, Kind
 from callstats.ingest.batches import SnapshotBatch
-from callstats.queries import ORIGINATION, TERMINATION
-from callstats.stores import rollups
+from callstats.queries import ORIGINATION, TERMINATION, PbxQuery
+from callstats.stores import pbx_calls, pbx_hours, report_sql, rollups
 from callstats.stores.base import (
     InsertResult,
     QueryTimeout,
@@ -94,6 +94,9 @@ CDR_ROWS_VIEW = (
 )
 
 CDR_TABLES = ("cdrs", "cdrs_recent", "cdrs_merging")
+# The parts a compaction moves into `cdrs`: the tail of not-yet-clustered rows.
+TAIL_TABLES = ("cdrs_merging", "cdrs_recent")
+MOVING = " UNION ALL ".join(f"SELECT * FROM {table}" for table in TAIL_TABLES)
 _NON_ASCII = "NOT regexp_full_match({c}, '[\\x00-\\x7f]*')"
 
 
@@ -173,6 +176,22 @@ def _add_minute_rollups(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(MINUTE_ROWS_VIEW)
 
 
+def _add_pbx_calls(con: duckdb.DuckDBPyConnection) -> None:
+    """The per-call PBX rollup (stores/pbx_calls.py) of the compacted CDRs; the rows not
+    yet compacted join it at their compaction."""
+    con.execute(f"CREATE TABLE {pbx_calls.TABLE} ({pbx_calls.COLUMNS})")
+    con.execute(f"INSERT INTO {pbx_calls.TABLE} SELECT * FROM ({pbx_calls.facts('cdrs')}) "
+                f"ORDER BY {pbx_calls.ORDER}")
+
+
+def _add_pbx_hours(con: duckdb.DuckDBPyConnection) -> None:
+    """The hourly PBX sums (stores/pbx_hours.py) of the compacted CDRs; the rows not yet
+    compacted add theirs at their compaction."""
+    con.execute(f"CREATE TABLE {pbx_hours.TABLE} ({pbx_hours.COLUMNS})")
+    con.execute(f"INSERT INTO {pbx_hours.TABLE} SELECT * FROM ({pbx_hours.facts('cdrs')}) "
+                f"ORDER BY {pbx_hours.ORDER}")
+
+
 # Schema history: entry N upgrades a data directory from version N to N + 1. Append only.
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: Sequence[Migration] = (
@@ -182,6 +201,8 @@ MIGRATIONS: Sequence[Migration] = (
     _add_lower_shadows,
     _add_yeti_fields,
     _add_minute_rollups,
+    _add_pbx_calls,
+    _add_pbx_hours,
 )
 # The clustering key of `cdrs`: customer reports read one account over a time range.
 CLUSTER_ORDER = "customer_acc_id, time_start"
@@ -303,6 +324,26 @@ class DuckDBStore(SqlReports, SqlCdrs):
 
     def reading(self) -> Dialect:
         return CLUSTERED if self._all_clustered else self.dialect
+
+    def pbx_counts(self, query: PbxQuery) -> dict[str, int]:
+        """Per call: the rollup's facts for the calls it answers whole, raw rows for the
+        rest (stores/pbx_calls.py); per CDR: the hourly sums with raw rows at the edges
+        (stores/pbx_hours.py); under an extension filter or without rollups: raw rows."""
+        if self.rollups and pbx_hours.answers(query):
+            return self.pbx_cdrs_from_rollup(query)
+        if not (self.rollups and pbx_calls.answers(query)):
+            return super().pbx_counts(query)
+        return self.pbx_calls_from_rollup(query)
+
+    def pbx_cdrs_from_rollup(self, query: PbxQuery) -> dict[str, int]:
+        """A per-CDR answer read through the hourly sums."""
+        tail = () if self._all_clustered else TAIL_TABLES
+        return report_sql.pbx_rows(self.run(pbx_hours.pbx_hours(query, CLUSTERED, tail)))
+
+    def pbx_calls_from_rollup(self, query: PbxQuery) -> dict[str, int]:
+        """A per-call answer read through the rollup, whatever the filters."""
+        tail = () if self._all_clustered else TAIL_TABLES
+        return report_sql.pbx_rows(self.run(pbx_calls.pbx_calls(query, CLUSTERED, tail)))
 
     # One cursor per thread: DuckDB connections are not safe to share across threads.
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -585,8 +626,10 @@ class DuckDBStore(SqlReports, SqlCdrs):
                         self._all_clustered = self._parts_empty(cur)
                     return 0
                 for statement in (
-                    "INSERT INTO cdrs SELECT * FROM (SELECT * FROM cdrs_merging UNION ALL "
-                    f"SELECT * FROM cdrs_recent) ORDER BY {CLUSTER_ORDER}",
+                    f"INSERT INTO cdrs SELECT * FROM ({MOVING}) ORDER BY {CLUSTER_ORDER}",
+                    *pbx_calls.compaction(f"({MOVING}) AS moving"),
+                    f"INSERT INTO {pbx_hours.TABLE} SELECT * FROM "
+                    f"({pbx_hours.facts(f'({MOVING}) AS moving')}) ORDER BY {pbx_hours.ORDER}",
                     "DELETE FROM cdrs_merging",  # left by an earlier version's compaction
                     "DELETE FROM cdrs_recent",
                     "INSERT INTO cdr_minutes SELECT * FROM (SELECT "

@@ -301,8 +301,9 @@ PBX_CDR_COLUMNS = ("is_redirected", "answered_elsewhere")
 PBX_CALL_COLUMNS = ("local_tag", "is_last_cdr", "id")
 
 
-def pbx_counts(q: PbxQuery, d: Dialect) -> Statement:
-    bind = d.binder()
+def pbx_picked(q: PbxQuery, d: Dialect, bind: Binder) -> tuple[list[str], list[str]]:
+    """The conditions picking the CDRs of `q` (client, time range, account and extension
+    filters) and the columns its counting reads."""
     client_column, account_column = PBX_DIRECTIONS[q.direction]
     conditions = [f"{client_column} = {bind(q.client_id, INT64)}",
                   f"time_start >= {d.time_value(bind(q.from_us, INT64))}",
@@ -316,15 +317,23 @@ def pbx_counts(q: PbxQuery, d: Dialect) -> Statement:
     read = reads([client_column, "time_start"], [account_column] if q.account_ids else [],
                  [] if q.extension_ids is None else ["extension_id"], PBX_UNIT_COLUMNS,
                  PBX_CALL_COLUMNS if q.per_call else PBX_CDR_COLUMNS)
+    return conditions, read
+
+
+# One CDR as a unit of the PBX counts (pbx_totals), the CDR counted alone.
+PBX_CDR_UNIT = ("duration > 0 AS is_answered, bridged AS is_bridged, "
+                "bridged_duration AS bridged_seconds, duration AS seconds, "
+                f"{PBX_CODE} AS code, is_redirected AS redirected, "
+                "answered_elsewhere AS elsewhere")
+
+
+def pbx_counts(q: PbxQuery, d: Dialect) -> Statement:
+    bind = d.binder()
+    conditions, read = pbx_picked(q, d, bind)
     rows = (f"SELECT {', '.join(read)} FROM {d.cdr_rows(read)} "
             f"WHERE {_and(conditions)}")
     if not q.per_call:
-        units = (
-            "SELECT duration > 0 AS is_answered, bridged AS is_bridged, "
-            "bridged_duration AS bridged_seconds, duration AS seconds, "
-            f"{PBX_CODE} AS code, is_redirected AS redirected, "
-            f"answered_elsewhere AS elsewhere FROM ({rows}) AS picked"
-        )
+        units = f"SELECT {PBX_CDR_UNIT} FROM ({rows}) AS picked"
     else:
         # A call: the CDRs sharing a non-empty local_tag (else each CDR alone). Answered if
         # any CDR is; otherwise it takes the code of its last CDR (is_last_cdr first, then
@@ -340,18 +349,33 @@ def pbx_counts(q: PbxQuery, d: Dialect) -> Statement:
             "GROUP BY nullif(local_tag, ''), "
             "CASE WHEN nullif(local_tag, '') IS NULL THEN id END"
         )
+    return Statement(pbx_totals(d, units), bind.params)
+
+
+def pbx_totals(d: Dialect, units: str, weight: str | None = None,
+               keys: Sequence[str] = ()) -> str:
+    """The PBX counts (PBX_COUNTS' order) over `units`: one row per CDR or per call, its
+    is_answered, is_bridged, bridged_seconds, seconds, code, redirected, elsewhere; or,
+    with `weight`, a row standing for that many units alike in every flag and code, its
+    seconds summed over them. With `keys` (columns of `units`), per key, keys first."""
+    def count(condition: str | None) -> str:
+        if weight is None:
+            return "count(*)" if condition is None else d.count_if(condition)
+        return f"sum({weight})" if condition is None else d.sum_if(weight, condition)
+
     failed = f"NOT is_answered AND (code IS NULL OR code NOT IN {_codes(KNOWN_CODES)})"
-    text = (
-        f"SELECT {d.count_if('is_answered')}, {d.count_if('is_bridged')}, "
+    named = "".join(f"{key}, " for key in keys)
+    group = f" GROUP BY {', '.join(keys)}" if keys else ""
+    return (
+        f"SELECT {named}{count('is_answered')}, {count('is_bridged')}, "
         f"{d.sum_if('bridged_seconds', 'is_bridged')}, "
-        f"{d.count_if(f'NOT is_answered AND code IN {_codes(BUSY_CODES)}')}, "
-        f"{d.sum_if('seconds', 'is_answered')}, {d.count_if(failed)}, "
-        f"{d.count_if(f'NOT is_answered AND code IN {_codes(NOT_ANSWERED_CODES)}')}, "
-        f"{d.count_if(f'NOT is_answered AND code IN {_codes(REJECTED_CODES)}')}, "
-        f"count(*), {d.count_if('redirected')}, {d.count_if('elsewhere')} "
-        f"FROM ({units}) AS units"
+        f"{count(f'NOT is_answered AND code IN {_codes(BUSY_CODES)}')}, "
+        f"{d.sum_if('seconds', 'is_answered')}, {count(failed)}, "
+        f"{count(f'NOT is_answered AND code IN {_codes(NOT_ANSWERED_CODES)}')}, "
+        f"{count(f'NOT is_answered AND code IN {_codes(REJECTED_CODES)}')}, "
+        f"{count(None)}, {count('redirected')}, {count('elsewhere')} "
+        f"FROM ({units}) AS units{group}"
     )
-    return Statement(text, bind.params)
 
 
 def pbx_extensions(q: ExtensionsQuery, d: Dialect) -> Statement:
