@@ -25,6 +25,7 @@ bench: $(STAMP)  ## benchmarks: tables printed, nothing asserted (installs wrk i
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/ingest_perf.py
+	$(BIN)/python bench/small_posts.py
 	$(BIN)/python bench/customer_api.py
 	$(BIN)/python bench/pbx.py
 	$(BIN)/python bench/pbx_rollup.py
