@@ -416,6 +416,26 @@ def test_reopening_an_existing_database_keeps_one_counter(metadata_url: str) -> 
         again.close()
 
 
+def test_a_doubled_counter_row_still_keys_the_cache(metadata_url: str) -> None:
+    """Two processes creating a fresh SQLite file at once can each insert the counter row:
+    lookups still work, and a write is still seen by the next one."""
+    store = MetadataStore(metadata_url)
+    try:
+        customer = store.create_customer("Acme")
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO callstats_metadata_changes (counter) "
+                                 "SELECT counter FROM callstats_metadata_changes"))
+        assert store.get_customer(customer.id) == customer
+        before = store.changes()
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE customers SET name = 'Globex' WHERE id = :id"),
+                         {"id": customer.id})
+        assert store.changes() > before
+        assert store.get_customer(customer.id) == Customer(customer.id, "Globex")
+    finally:
+        store.close()
+
+
 def test_one_request_reads_the_counter_once_and_the_next_request_anew(
         metadata_url: str) -> None:
     server, admin = MetadataStore(metadata_url), MetadataStore(metadata_url)

@@ -70,7 +70,10 @@ changes = sa.Table(
     "callstats_metadata_changes", meta, sa.Column("counter", sa.BigInteger, nullable=False)
 )
 _WATCHED = ("customers", "accounts", "api_accesses")
-_CHANGES_QUERY = sa.select(changes.c.counter)
+# max(): two processes creating a fresh SQLite file at once can each insert the row (its
+# count is read outside a transaction); the triggers move every row alike, so the
+# greatest is the counter either way.
+_CHANGES_QUERY = sa.select(sa.func.max(changes.c.counter))
 _CACHED_LOOKUPS = 10_000  # per process; beyond it lookups are answered but not kept
 
 
