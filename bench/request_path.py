@@ -6,6 +6,7 @@ nothing.
 
     python bench/request_path.py [--rows 1000000] [--seconds 15] [--clients 32]
                                  [--compare ../main ...] [--threads 1,0] [--rounds 2]
+                                 [--chdb]
 
 Every request is the typical one (an account of ~0.1% of the CDRs, 24 hours, minute) for
 one of ten accounts of one customer, its range a minute earlier than the one before
@@ -13,7 +14,9 @@ one of ten accounts of one customer, its range a minute earlier than the one bef
 answered from the result cache, none is empty. The load generator is plain
 asyncio over keep-alive sockets (cheap on the client side: it shares the 2 cores).
 `--threads` lists CALLSTATS_DUCKDB_THREADS values to run this checkout with (0: DuckDB's
-default, one per core); the other checkout runs with its own defaults.
+default, one per core); the other checkout runs with its own defaults. `--chdb` adds this
+checkout on a ClickHouse (chdb) store of the same CDRs (bench/stores.py's base, built on
+first use) to each round.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from customer_api import SECRET, account_uuid, iso, write_metadata  # noqa: E402
-from ingest import DAY, START, Server, build_base, working_copy  # noqa: E402
+from ingest import DAY, START, Server, build_base, cpu_seconds, working_copy  # noqa: E402
+from stores import build_ch_base, chdb_url  # noqa: E402
 
 from callstats.auth.tokens import mint_token  # noqa: E402
 
@@ -93,16 +97,11 @@ class Load:
         self.statuses[-1] = len(failed)  # connections that broke
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process (all its threads) so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def measure(label: str, base: Path, env: dict[str, str], clients: int, seconds: float
-            ) -> dict[str, float]:
+def measure(label: str, base: Path, env: dict[str, str], clients: int, seconds: float,
+            chdb: bool = False) -> dict[str, float]:
     work = working_copy(base, "request-path-work")
-    server = Server(work, env={"CALLSTATS_JWT_SECRET": SECRET, **env})
+    server = Server(work, store=chdb_url(work) if chdb else "",
+                    env={"CALLSTATS_JWT_SECRET": SECRET, **env})
     try:
         token = mint_token(SECRET, 2, 86400, time.time())
         warm = Load(server.port, token)
@@ -138,22 +137,30 @@ def main() -> None:
                         "may be given several times")
     parser.add_argument("--threads", default="1,0", help="CALLSTATS_DUCKDB_THREADS values")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--chdb", action="store_true",
+                        help="also run this checkout on a ClickHouse (chdb) store")
     parser.add_argument("--log-level", default="warning",
                         help="CALLSTATS_LOG_LEVEL of the servers (info: a log line each)")
     args = parser.parse_args()
     base = base_with_metadata(args.rows)
     here = Path(__file__).resolve().parent.parent
-    sides: list[tuple[str, dict[str, str]]] = []
+    ch_base = build_ch_base(args.rows, 150) if args.chdb else None
+    sides: list[tuple[str, dict[str, str], Path | None]] = []
     for other in args.compare:
-        sides.append((other.resolve().name, {"PYTHONPATH": str(other.resolve() / "src")}))
+        sides.append((other.resolve().name, {"PYTHONPATH": str(other.resolve() / "src")},
+                      None))
     for threads in args.threads.split(","):
         sides.append((f"this checkout, threads={threads}",
-                      {"PYTHONPATH": str(here / "src"), "CALLSTATS_DUCKDB_THREADS": threads}))
+                      {"PYTHONPATH": str(here / "src"), "CALLSTATS_DUCKDB_THREADS": threads},
+                      None))
+    if ch_base:
+        sides.append(("this checkout, chdb store", {"PYTHONPATH": str(here / "src")}, ch_base))
     results: list[dict[str, float]] = []
     for _ in range(args.rounds):
-        for label, env in sides:
+        for label, env, chdb_base in sides:
             env = {**env, "CALLSTATS_LOG_LEVEL": args.log_level}
-            results.append(measure(label, base, env, args.clients, args.seconds))
+            results.append(measure(label, chdb_base or base, env, args.clients, args.seconds,
+                                   chdb=chdb_base is not None))
             r = results[-1]
             print(f"  {label}: {r['rate']:.0f} req/s, CPU {r['cpu']:.2f} ms/request",
                   file=sys.stderr)
