@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -211,7 +212,7 @@ def test_rollup_answers_equal_raw_answers(store: Store, data: st.DataObject) -> 
             step = data.draw(st.sampled_from([60, 300, 900])) * SECOND
             quality = QualityQuery(side, account, low, high, step)
             event(f"quality via rollup: {rollups.quality_plan(quality) is not None}")
-            assert _quality(store, quality, True) == _quality(store, quality, False)
+            assert _answer(store, quality, True) == _answer(store, quality, False)
 
 
 def _traffic(store: Store, query: TrafficQuery, use: bool) -> object:
@@ -234,9 +235,11 @@ def _split(store: Store, side: Side, account: int, found: RollupPlan) -> bool:
     return bool(store.traffic(before)) and bool(store.traffic(after))
 
 
-def _quality(store: Store, query: QualityQuery, use: bool) -> object:
+def _answer(store: Store, query: QualityQuery | TrafficQuery, use: bool) -> Any:
     store.rollups = use  # type: ignore[attr-defined]
     try:
+        if isinstance(query, TrafficQuery):
+            return store.traffic(query)
         return store.quality(query)
     finally:
         store.rollups = True  # type: ignore[attr-defined]
@@ -285,3 +288,38 @@ def test_a_cut_minute_adds_up_its_rows_from_every_part(
     assert rollups.traffic_plan(query) is not None
     assert [r.total for r in store.traffic(query)] == expected
     assert store.traffic(query) == _traffic(store, query, False)
+
+
+@pytest.mark.parametrize(("zone", "cut"), [
+    (None, False),  # one offset, no cut minute: GROUP BY the bucket alone
+    (None, True),  # ...with cut minutes: by bucket and part
+    ("Europe/Berlin", False),  # two offsets in the range: by bucket and offset
+    ("Asia/Kathmandu", True),  # one offset of +05:45, cut minutes
+])
+def test_hour_buckets_group_by_the_varying_keys_only(store: Store, zone: str | None,
+                                                     cut: bool) -> None:
+    """Hour buckets over rows of several parts (never compacted): the constant keys out
+    of GROUP BY give the raw rows' answer, whether the offset and the part vary or not."""
+    n = next(EXAMPLES)
+    account, base = 30_000 + n, BASES[0] - 3 * 3600 * SECOND
+    row = {"customer_acc_id": account, "vendor_acc_id": account, "is_last_cdr": True,
+           "vendor_price": Decimal("0.25"), "lega_disconnect_code": 487,
+           "legb_disconnect_code": None, "internal_disconnect_code": None}
+    for batch in range(3):
+        store.insert_cdrs(_table([
+            {**row, "id": 3 * 10**9 + n * 1000 + batch * 100 + i,
+             "time_start": base + (batch * 7 + i * 13) * M + i * SECOND,
+             "duration": i % 3 * 11, "customer_price": Decimal(i).scaleb(-2),
+             "pdd": Decimal(i * 250).scaleb(-3)} for i in range(40)]))
+    low, high = base, base + 10 * 3600 * SECOND - 1
+    if cut:
+        low, high = low + 13 * M + 1, high - 30 * SECOND
+    buckets = buckets_for("hour", None if zone is None else ZoneInfo(zone), low, high)
+    traffic = TrafficQuery(ORIGINATION, account, low, high, buckets)
+    assert rollups.traffic_plan(traffic) is not None
+    answer = _answer(store, traffic, True)  # _traffic records a hypothesis event
+    assert answer and answer == sorted(_answer(store, traffic, False),
+                                       key=lambda r: (r.bucket, r.offset))
+    quality = QualityQuery(ORIGINATION, account, low, high, 15 * M)
+    assert rollups.quality_plan(quality) is not None
+    assert _answer(store, quality, True) == _answer(store, quality, False)

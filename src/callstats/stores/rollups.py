@@ -144,12 +144,15 @@ WHOLE, FIRST, LAST = 0, 1, 2  # the parts of a plan's minutes: whole ones, the c
 
 def _minutes(d: Dialect, bind: Binder, side: Side, account_id: int, p: RollupPlan,
              keys: Sequence[tuple[str, str]], sums: Sequence[tuple[str, str]],
-             grouped: bool) -> str:
+             grouped: bool, constant: frozenset[str] = frozenset()) -> str:
     """Per (`keys`, part): `sums` (each (aggregate, column)), then the first and last CDR
-    time of the part; `keys` are (expression, name) over the rollup's columns. Not
-    `grouped` (buckets of one minute): each rollup row as it is, one bucket each, rows of
-    one key from parts not merged yet added up by the caller; no hash aggregate, which is
-    most of a small report's engine time."""
+    time of the part; `keys` are (expression, name) over the rollup's columns, those named
+    in `constant` the same for every row (bound values only). Not `grouped` (buckets of one
+    minute): each rollup row as it is, one bucket each, rows of one key from parts not
+    merged yet added up by the caller; no hash aggregate, which is most of a small report's
+    engine time. Grouped, the constant keys and an uncut plan's part stay out of GROUP BY:
+    DuckDB hashes a constant key like any other (the largest account's month by hour:
+    statement 4.2 → 3.5 ms CPU, docs/performance.md)."""
     parts = []
     if p.cut_from is not None:
         parts.append(f"WHEN minute = {bind(p.first_minute, INT64)} THEN {FIRST}")
@@ -161,7 +164,8 @@ def _minutes(d: Dialect, bind: Binder, side: Side, account_id: int, p: RollupPla
     if grouped:
         values = [aggregate for aggregate, _ in sums]
         bounds = "min(first_us), max(last_us)" if parts else "0, 0"
-        group = f" GROUP BY {', '.join(name for _, name in keys)}, part"
+        varying = [name for _, name in keys if name not in constant]
+        group = f" GROUP BY {', '.join([*varying, *(['part'] if parts else [])])}"
     else:
         values = [column for _, column in sums]
         bounds, group = ("first_us, last_us" if parts else "0, 0"), ""
@@ -222,8 +226,10 @@ def traffic_statement(q: TrafficQuery, d: Dialect, p: RollupPlan) -> Statement:
     keys = [(floor_div(d, bind, f"{ts} + {off}", q.buckets.step_us), "bucket"),
             (d.int_div(off, "1000000"), "offset_s")]
     sums = [(f"sum({c})", c) for c in ("calls", "successful", "seconds")]
+    one_offset = frozenset(["offset_s"] if len(q.buckets.offsets.offsets) == 1 else [])
     text = _minutes(d, bind, q.side, q.account_id, p, keys,
-                    [*sums, (d.price_sum("price"), "price")], q.buckets.step_us != MINUTE_US)
+                    [*sums, (d.price_sum("price"), "price")], q.buckets.step_us != MINUTE_US,
+                    one_offset)
     return Statement(text, bind.params)
 
 
