@@ -74,6 +74,9 @@ def test_an_expired_session_returns_to_sign_in_with_a_message(
     sign_in(page, portal, path="/concurrent")
     expect(page.get_by_role("heading", name="Concurrent calls")).to_be_visible()
     here = page.url
+    # No answer in flight: each one carries a refreshed cookie that would replace the
+    # expired one set below (the sliding session, doing its job).
+    wait_loaded(page)
     # the browser still holds a cookie, but its token's lifetime is over
     [cookie] = [c for c in page.context.cookies() if c["name"] == COOKIE]
     claims = jwt.decode(cookie["value"], options={"verify_signature": False})
