@@ -14,12 +14,12 @@ from starlette.responses import Response, StreamingResponse
 from callstats.http.csv_encoding import CSV_TYPE, wants_csv
 from callstats.http.customer_auth import authenticate
 from callstats.http.customer_headers import CACHE_CONTROL
-from callstats.http.jsonapi import answer, base_url, document, query_items, services_of
+from callstats.http.jsonapi import answer, listed, parse_key, query_items, services_of, shown
 from callstats.http.responses import documented
 from callstats.http.services import Services
 from callstats.http.tenancy import account_resolver, usable_accounts
 from callstats.jsonapi import errors, tabular
-from callstats.jsonapi.document import API_PREFIX, list_document, resource_object
+from callstats.jsonapi.document import API_PREFIX, Record
 from callstats.jsonapi.model import Resource
 from callstats.jsonapi.openapi import list_operation, show_operation
 from callstats.jsonapi.query import ListRequest, parse_fields, parse_list
@@ -65,6 +65,10 @@ class _Caller:
         self.accounts = {a.id: a.uuid for a in usable_accounts(services, principal)}
         self.resolve = account_resolver(services, principal)
 
+    def with_account(self, side: Side, record: Record) -> tuple[Record, str | None]:
+        """A row and the uuid of the account its relationship names."""
+        return record, self.accounts.get(record[side.account_column])  # type: ignore[call-overload]
+
     def query(self, side: Side, filters: tuple[Filter, ...], sort: SortKey,
               columns: tuple[str, ...], offset: int = 0, limit: int | None = 50
               ) -> CdrListQuery:
@@ -90,14 +94,9 @@ def _list_endpoint(resource: Resource, side: Side) -> Callable[[Request], object
             store = services.store
             total = store.cdr_count(query) if caller.accounts else 0
             rows = store.cdr_page(query) if total > query.offset else []
-            base = base_url(request, services.settings.trusted_proxies)
-            data = []
-            for row in rows:
-                record = dict(zip(columns, row, strict=True))
-                account = caller.accounts.get(record[side.account_column])  # type: ignore[call-overload]
-                data.append(resource_object(resource, record, base, listing.fields, account))
-            return document(request, list_document(data, total, listing.page, base,
-                                                   resource.path, listing.link_params))
+            records = (caller.with_account(side, dict(zip(columns, row, strict=True)))
+                       for row in rows)
+            return listed(request, resource, listing, records, total)
 
         return await answer(work)
 
@@ -131,10 +130,7 @@ def _show_endpoint(resource: Resource, side: Side) -> Callable[[Request], object
         def work() -> Response:
             caller = _Caller(request, services)
             fields = parse_fields(resource, query_items(request), RESOURCES)
-            try:
-                cdr_id = resource.id_type.parse(key)
-            except ValueError:
-                raise errors.JsonApiError(errors.invalid_key(key)) from None
+            cdr_id = parse_key(resource, key)
             sort = SortKey(resource.id_column)
             columns = _columns(resource, side, fields, sort)
             query = caller.query(side, (Filter(resource.id_column, Op.EQ, cdr_id),), sort,
@@ -142,11 +138,8 @@ def _show_endpoint(resource: Resource, side: Side) -> Callable[[Request], object
             rows = services.store.cdr_page(query) if caller.accounts else []
             if not rows:
                 raise errors.JsonApiError(errors.record_not_found(key))
-            record = dict(zip(columns, rows[0], strict=True))
-            account = caller.accounts.get(record[side.account_column])  # type: ignore[call-overload]
-            base = base_url(request, services.settings.trusted_proxies)
-            return document(request, {"data": resource_object(resource, record, base, fields,
-                                                              account)})
+            record, account = caller.with_account(side, dict(zip(columns, rows[0], strict=True)))
+            return shown(request, resource, record, fields, account)
 
         return await answer(work)
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from callstats.http.customer_auth import authenticate
-from callstats.http.jsonapi import answer, base_url, document, query_items, services_of
+from callstats.http.jsonapi import answer, listed, parse_key, query_items, services_of, shown
 from callstats.http.tenancy import usable_account, usable_accounts
 from callstats.jsonapi import errors
-from callstats.jsonapi.document import API_PREFIX, Record, list_document, resource_object
+from callstats.jsonapi.document import API_PREFIX, Record
 from callstats.jsonapi.matching import select
 from callstats.jsonapi.openapi import list_operation, show_operation
 from callstats.jsonapi.query import parse_fields, parse_list
@@ -44,10 +44,7 @@ async def list_accounts(request: Request) -> Response:
         records = [_record(a) for a in usable_accounts(services, principal)]
         chosen = select(records, listing.filters, listing.sort, ACCOUNTS.id_column)
         page = chosen[listing.page.offset:listing.page.offset + listing.page.size]
-        base = base_url(request, services.settings.trusted_proxies)
-        data = [resource_object(ACCOUNTS, r, base, listing.fields) for r in page]
-        return document(request, list_document(data, len(chosen), listing.page, base,
-                                               ACCOUNTS.path, listing.link_params))
+        return listed(request, ACCOUNTS, listing, ((r, None) for r in page), len(chosen))
 
     return await answer(work)
 
@@ -59,15 +56,10 @@ async def show_account(request: Request) -> Response:
     def work() -> Response:
         principal = authenticate(request, services)
         fields = parse_fields(ACCOUNTS, query_items(request), RESOURCES)
-        try:
-            ACCOUNTS.id_type.parse(key)
-        except ValueError:
-            raise errors.JsonApiError(errors.invalid_key(key)) from None
+        parse_key(ACCOUNTS, key)
         account = usable_account(services, principal, key)
         if account is None:
             raise errors.JsonApiError(errors.record_not_found(key))
-        base = base_url(request, services.settings.trusted_proxies)
-        return document(request, {"data": resource_object(ACCOUNTS, _record(account), base,
-                                                          fields)})
+        return shown(request, ACCOUNTS, _record(account), fields)
 
     return await answer(work)

@@ -4,7 +4,7 @@ absolute URL links are built on, and one runner that turns the domain's errors i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -15,8 +15,11 @@ from callstats.http.customer_headers import CACHE_CONTROL, etag_of, ok_response
 from callstats.http.errors import ApiError
 from callstats.http.jsonbody import dump
 from callstats.http.services import Services
-from callstats.jsonapi.document import MEDIA_TYPE
+from callstats.jsonapi import errors as jsonapi_errors
+from callstats.jsonapi.document import MEDIA_TYPE, Record, list_document, resource_object
 from callstats.jsonapi.errors import JsonApiError
+from callstats.jsonapi.model import Resource
+from callstats.jsonapi.query import ListRequest
 
 
 def services_of(request: Request) -> Services:
@@ -50,6 +53,34 @@ def document(request: Request, body: object, status: int = 200) -> Response:
         return ok_response(request, raw, MEDIA_TYPE)
     return Response(raw, status, media_type=MEDIA_TYPE,
                     headers={"etag": etag_of(raw), "cache-control": CACHE_CONTROL})
+
+
+def parse_key(resource: Resource, key: str) -> object:
+    """A show route's `{id}` as the resource's id type; one that cannot be one is the
+    invalid-key error (a key that parses but names nothing visible is the route's 404)."""
+    try:
+        return resource.id_type.parse(key)
+    except ValueError:
+        raise JsonApiError(jsonapi_errors.invalid_key(key)) from None
+
+
+def listed(request: Request, resource: Resource, listing: ListRequest,
+           records: Iterable[tuple[Record, str | None]], total: int) -> Response:
+    """One page of `resource` as a list document: each record with the account uuid of its
+    relationship (None where it has none), `total` rows behind the page's links."""
+    base = base_url(request, services_of(request).settings.trusted_proxies)
+    data = [resource_object(resource, record, base, listing.fields, account)
+            for record, account in records]
+    return document(request, list_document(data, total, listing.page, base, resource.path,
+                                           listing.link_params))
+
+
+def shown(request: Request, resource: Resource, record: Record,
+          fields: Sequence[str] | None, account: str | None = None) -> Response:
+    """One record of `resource` as a single-resource document."""
+    base = base_url(request, services_of(request).settings.trusted_proxies)
+    return document(request, {"data": resource_object(resource, record, base, fields,
+                                                      account)})
 
 
 def errors(exc: JsonApiError | ApiError) -> Response:
