@@ -7,6 +7,7 @@ settings` prints them, and docs/configuration.md is generated from the same sour
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,9 @@ from callstats.ingest.limits import DEFAULT_MAX_STRING
 
 if TYPE_CHECKING:
     from callstats.stores.base import Store, WriterLock
+
+# The sizes DuckDB's `memory_limit` accepts: a number and a decimal or binary unit.
+_MEMORY_SIZE = re.compile(r"\d+(?:\.\d+)?\s*(?:[KMGT]i?B|B|bytes)", re.IGNORECASE)
 
 
 class Settings(BaseSettings):
@@ -167,6 +171,15 @@ class Settings(BaseSettings):
         description="On SIGTERM: seconds requests whose headers have arrived get to finish "
         "(new connections are refused, idle ones closed at once); then the server exits.",
     )
+
+    @field_validator("duckdb_memory_limit")
+    @classmethod
+    def _memory_limit(cls, value: str) -> str:
+        # Checked here so a typo fails at start with the variable's name, not as an
+        # engine error when the store opens.
+        if value and not _MEMORY_SIZE.fullmatch(value.strip()):
+            raise ValueError("a size such as 512MB, 1GB or 1.5GiB (empty: DuckDB's default)")
+        return value.strip()
 
     @field_validator("login_rate", "login_rate_per_ip")
     @classmethod
