@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from callstats.ingest.batches import BatchRejected, Format, parse_cdrs
-from callstats.ingest.stream import prefetched, store_cdr_body
+from callstats.ingest.stream import cdr_pieces, prefetched, store_cdr_body
 from callstats.stores import rollups
 from callstats.stores.duckdb_store import DuckDBStore
 from tests.support.bodies import cdr
@@ -102,6 +102,9 @@ def test_row_groups_do_not_change_what_is_stored(tmp_path: Path, row_group: int)
         at_once = whole.insert_cdrs(parse_cdrs(parquet(rows, 10_000), Format.PARQUET, 1 << 20))
         body = parquet(rows, row_group)
         assert pq.ParquetFile(io.BytesIO(body)).num_row_groups == -(-len(rows) // row_group)
+        sizes = [piece.num_rows for piece in cdr_pieces(
+            body, pq.ParquetFile(io.BytesIO(body)), 4096, rows=64, read_rows=24)]
+        assert sizes == [64] * (len(rows) // 64) + [len(rows) % 64]
         before = pieces.data_version("customer_acc_id", 3)
         # pieces of 64 rows, each gathered from Arrow batches of 16
         chunked = store_cdr_body(pieces, body, Format.PARQUET, 1 << 20, 4096,

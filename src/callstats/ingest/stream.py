@@ -71,16 +71,20 @@ def cdr_pieces(body: bytes, parquet: pq.ParquetFile, max_string: int,
 
 
 def _slices(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[list[pa.RecordBatch]]:
-    """Consecutive record batches gathered into lists of `rows` rows (the last may hold
-    fewer); the batches are read no larger than `rows`."""
+    """Consecutive record batches gathered into lists of exactly `rows` rows (the last may
+    hold fewer), a batch that crosses a boundary split there (a zero-copy slice): a row
+    group's last batch is short, so whole batches would not add up to `rows`."""
     gathered: list[pa.RecordBatch] = []
     count = 0
     for batch in batches:
-        gathered.append(batch)
-        count += batch.num_rows
-        if count >= rows:
+        while count + batch.num_rows >= rows:
+            need = rows - count
+            gathered.append(batch.slice(0, need))
             yield gathered
-            gathered, count = [], 0
+            gathered, count, batch = [], 0, batch.slice(need)
+        if batch.num_rows:
+            gathered.append(batch)
+            count += batch.num_rows
     if gathered:
         yield gathered
 
