@@ -431,6 +431,10 @@ class ClickHouseStore(SqlReports, SqlCdrs):
                             f"{self.layout.on_cluster()} FINAL")
         return self.count_cdrs()
 
+    def interrupt_maintenance(self) -> None:
+        """Nothing to stop: merges run inside ClickHouse, and `maintain` is one short
+        DELETE of superseded snapshots."""
+
     def ping(self) -> None:
         self.db.rows("SELECT 1")
 
