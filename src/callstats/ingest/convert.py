@@ -426,10 +426,20 @@ def _to_decimal(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
 
 def _shortest_text(values: pa.Array) -> pa.Array:
     """A double's shortest round-trip spelling: the number its writer meant (exact for up to
-    15 significant digits; readers route longer JSON numbers around floats entirely)."""
+    15 significant digits; readers route longer JSON numbers around floats entirely),
+    without an exponent: Python spells 0.00001 "1e-05", and a JSON "0.00001" read by Arrow
+    as a decimal is named "0.00001" in an error, so this path must name it so too."""
     if values.type != pa.float64():  # a float32's own shortest spelling, not its double's
         return pc.cast(values, pa.string())
-    return pa.array([None if v is None else repr(v) for v in values.to_pylist()], pa.string())
+    return pa.array([None if v is None else _plain(repr(v)) for v in values.to_pylist()],
+                    pa.string())
+
+
+def _plain(text: str) -> str:
+    """A finite double's repr in positional notation (inf and nan stay as they are)."""
+    if "e" not in text or not text[-1].isdigit():
+        return text
+    return format(Decimal(text), "f")
 
 
 def _to_float(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
