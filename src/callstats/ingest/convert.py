@@ -427,8 +427,9 @@ def _to_decimal(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
 def _shortest_text(values: pa.Array) -> pa.Array:
     """A double's shortest round-trip spelling: the number its writer meant (exact for up to
     15 significant digits; readers route longer JSON numbers around floats entirely),
-    without an exponent: Python spells 0.00001 "1e-05", and a JSON "0.00001" read by Arrow
-    as a decimal is named "0.00001" in an error, so this path must name it so too."""
+    without an exponent: Python spells 0.00001 "1e-05" and 5.0 "5.0", and the same JSON
+    numbers read by Arrow as decimals are named "0.00001" and "5" in an error, so this path
+    must name them so too."""
     if values.type != pa.float64():  # a float32's own shortest spelling, not its double's
         return pc.cast(values, pa.string())
     return pa.array([None if v is None else _plain(repr(v)) for v in values.to_pylist()],
@@ -436,7 +437,10 @@ def _shortest_text(values: pa.Array) -> pa.Array:
 
 
 def _plain(text: str) -> str:
-    """A finite double's repr in positional notation (inf and nan stay as they are)."""
+    """A finite double's repr in positional notation without a fraction of zero, as an
+    error names a decimal (inf and nan stay as they are)."""
+    if text.endswith(".0"):
+        return text[:-2]
     if "e" not in text or not text[-1].isdigit():
         return text
     return format(Decimal(text), "f")
