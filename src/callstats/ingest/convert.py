@@ -458,18 +458,18 @@ def _shortest_text(values: pa.Array) -> pa.Array:
     must name them so too."""
     if values.type != pa.float64():  # a float32's own shortest spelling, not its double's
         return pc.cast(values, pa.string())
-    return pa.array([None if v is None else _plain(repr(v)) for v in values.to_pylist()],
-                    pa.string())
-
-
-def _plain(text: str) -> str:
-    """A finite double's repr in positional notation without a fraction of zero, as an
-    error names a decimal (inf and nan stay as they are)."""
-    if text.endswith(".0"):
-        return text[:-2]
-    if "e" not in text or not text[-1].isdigit():
-        return text
-    return format(Decimal(text), "f")
+    texts = pc.replace_substring_regex(
+        pa.array([None if v is None else repr(v) for v in values.to_pylist()], pa.string()),
+        r"\.0$", "")
+    exponent = pc.fill_null(pc.match_substring_regex(texts, r"e[+-]?[0-9]+$"), False)
+    if not pc.any(exponent).as_py():
+        return texts
+    plain = [format(Decimal(text), "f") for text in pc.filter(texts, exponent).to_pylist()]
+    at = pc.indices_nonzero(exponent).to_pylist()
+    spelled = texts.to_pylist()
+    for row, text in zip(at, plain, strict=True):
+        spelled[row] = text
+    return pa.array(spelled, pa.string())
 
 
 def _to_float(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
