@@ -33,6 +33,9 @@ SCANS = [
     (b'"customer_price" :\t4.5e-05', True),  # whitespace either side of the colon
     (b'"customer_price":1.000e-6', True),  # trailing zeros are no lost digit
     (b'"customer_price":0e-6', True),
+    (b'"customer_price":1e-6,"vendor_price":2e-6,"pdd":1e-3', True),  # three rounds
+    (b'"customer_price":1e-6,"vendor_price":2e-6,"pdd":1e-4', False),  # the third too long
+    (b'"customer_price":1e-6,"vendor_price":2e-6,"extra":1e-5', False),
     (b'"customer_price":1.5e11', True),  # positive exponents under a price are checked
     (b'"customer_price":1.5e12', False),  # beyond DECIMAL(18,6): the exact path names it
     (b'"customer_price":1e-7', False),  # 7 places

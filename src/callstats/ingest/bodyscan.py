@@ -38,11 +38,13 @@ MAX_MANTISSA_DIGITS = 30
 MAX_EXPONENT_DIGITS = 3
 
 
-def member_pattern(key: str) -> str:
-    """RE2 pattern of `"key": <a JSON number written with an exponent>`, its parts named:
-    the number as JSON spells it (no leading zeros, digits after a point), nothing else
-    (Arrow reads some spellings JSON does not have; those are left to the exact path)."""
-    return (rf'"{re.escape(key)}"{_WS}:{_WS}(?:-?)(?P<int>0|[1-9][0-9]*)'
+def member_pattern(keys: Sequence[str]) -> str:
+    """RE2 pattern of `"key": <a JSON number written with an exponent>` for any of `keys`,
+    its parts named: the number as JSON spells it (no leading zeros, digits after a
+    point), nothing else (Arrow reads some spellings JSON does not have; those are left to
+    the exact path)."""
+    names = "|".join(re.escape(key) for key in keys)
+    return (rf'"(?P<key>{names})"{_WS}:{_WS}-?(?P<int>0|[1-9][0-9]*)'
             rf'(?:\.(?P<frac>[0-9]+))?[eE](?P<esign>[+-]?)(?P<exp>[0-9]+)')
 
 
@@ -93,29 +95,48 @@ def exponents_read_exactly(data: bytes, columns: Sequence[Column]) -> bool:
     lines = candidate_lines(data)
     if not len(lines):
         return True
-    negative = np.asarray(pc.count_substring_regex(lines, NEGATIVE_EXPONENT), np.int64)
-    accounted = np.zeros(len(lines), np.int64)
-    for column in columns:
-        if column.kind is not Kind.DEC:
-            continue
-        pattern = member_pattern(column.name)
-        if pc.max(pc.count_substring_regex(lines, pattern)).as_py() > 1:
-            return False  # a key twice in a line (nested, duplicated): the exact path
-        parts = pc.extract_regex(lines, pattern)
-        found = np.asarray(parts.is_valid(), np.bool_)
-        if not found.any():
-            continue
-        if not _fits(parts.filter(parts.is_valid()), column):
-            return False
-        minus = np.asarray(pc.equal(pc.struct_field(parts, "esign"), "-").fill_null(False),
-                           np.bool_)
-        accounted += found & minus
-    return bool((negative == accounted).all())
+    decimals = [c for c in columns if c.kind is Kind.DEC]
+    pattern = member_pattern([c.name for c in decimals])
+    # Every member a line holds, one round per member: the first found, then cut out
+    # (replaced by "#", which no member's text holds, so no new one forms across the cut).
+    counts = pc.count_substring_regex(lines, pattern).to_numpy()
+    rounds = int(counts.max(initial=0))
+    if rounds > len(decimals):
+        return False  # more members than keys: a key twice in a line
+    found: list[pa.StructArray] = []
+    owners: list[np.ndarray] = []
+    ids = np.flatnonzero(counts)
+    rest = lines.filter(pa.array(counts > 0))
+    for round_ in range(rounds):
+        parts = pc.extract_regex(rest, pattern)
+        found.append(parts)
+        owners.append(ids)
+        if round_ + 1 < rounds:
+            more = counts[ids] > round_ + 1
+            rest = pc.replace_substring_regex(rest.filter(pa.array(more)), pattern, "#",
+                                              max_replacements=1)
+            ids = ids[more]
+    negative = pc.count_substring_regex(lines, NEGATIVE_EXPONENT).to_numpy()
+    if not found:
+        return not negative.any()
+    members = pa.concat_arrays(found)
+    owner = np.concatenate(owners)
+    key = pc.index_in(pc.struct_field(members, "key"),
+                      pa.array([c.name for c in decimals], pa.string())).to_numpy()
+    if len(np.unique(owner * len(decimals) + key)) != len(owner):
+        return False  # a key twice in a line (nested, repeated): the exact path
+    minus = pc.equal(pc.struct_field(members, "esign"), "-").to_numpy(zero_copy_only=False)
+    if not (np.bincount(owner[minus], minlength=len(lines)) == negative).all():
+        return False  # a negative exponent under some other key, or in a string
+    scale = np.array([c.scale for c in decimals])[key]
+    precision = np.array([c.precision for c in decimals])[key]
+    return _fits(members, scale, precision)
 
 
-def _fits(parts: pa.StructArray, column: Column) -> bool:
-    """Whether every matched number's value fits the column exactly (see above). The
-    value is N x 10**shift, N the mantissa's digits without trailing zeros."""
+def _fits(parts: pa.StructArray, scale: np.ndarray, precision: np.ndarray) -> bool:
+    """Whether every matched number's value fits its column (`scale` and `precision` a
+    member) exactly (see above). The value is N x 10**shift, N the mantissa's digits
+    without trailing zeros."""
     whole = pc.struct_field(parts, "int")
     fraction = pc.struct_field(parts, "frac")
     exponent_text = pc.struct_field(parts, "exp")
@@ -134,6 +155,6 @@ def _fits(parts: pa.StructArray, column: Column) -> bool:
     # The value's last significant digit is at 10**shift. A zero fits whatever its
     # exponent (Arrow reads and casts 0e-100 and 0e30 as 0, as the exact path does).
     shift = exponent - places + (length - significant)
-    fits = ((np.maximum(0, -shift) <= column.scale)
-            & (np.maximum(0, significant + shift) <= column.precision - column.scale))
+    fits = ((np.maximum(0, -shift) <= scale)
+            & (np.maximum(0, significant + shift) <= precision - scale))
     return bool((fits | (significant == 0)).all())
