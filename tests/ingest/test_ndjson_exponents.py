@@ -65,6 +65,12 @@ def test_exponents_read_exactly(members: bytes, expected: bool) -> None:
     assert exponents_read_exactly(_body(members), CDR_COLUMNS) is expected
 
 
+def test_columns_without_decimals() -> None:
+    ints = [c for c in CDR_COLUMNS if c.name in ("id", "duration")]
+    assert exponents_read_exactly(_body(b'"customer_price":1.5e3'), ints)
+    assert not exponents_read_exactly(_body(b'"customer_price":1.5e-3'), ints)
+
+
 def test_each_line_is_judged() -> None:
     good = _body(b'"customer_price":4.5e-05')
     bad = _body(b'"customer_price":4.5e-07')

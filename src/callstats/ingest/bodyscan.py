@@ -96,6 +96,8 @@ def exponents_read_exactly(data: bytes, columns: Sequence[Column]) -> bool:
     if not len(lines):
         return True
     decimals = [c for c in columns if c.kind is Kind.DEC]
+    if not decimals:
+        return not pc.any(pc.match_substring_regex(lines, NEGATIVE_EXPONENT)).as_py()
     pattern = member_pattern([c.name for c in decimals])
     # Every member a line holds, one round per member: the first found, then cut out
     # (replaced by "#", which no member's text holds, so no new one forms across the cut).
