@@ -325,12 +325,15 @@ def test_hour_buckets_group_by_the_varying_keys_only(store: Store, zone: str | N
     assert _answer(store, quality, True) == _answer(store, quality, False)
 
 
-def test_a_rollup_that_lost_rows_is_found_and_rebuilt(chdb_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("retention_days", [None, 36_500])
+def test_a_rollup_that_lost_rows_is_found_and_rebuilt(chdb_dir: Path, tmp_path: Path,
+                                                      retention_days: int | None) -> None:
     """A materialized view that fails on an insert: ClickHouse keeps the raw rows, and chdb
     even reports the insert as done, while the minute rollup misses them. The store's
     housekeeping finds the difference and sums the rollup again; meanwhile, and whenever
-    that fails, reports read raw rows."""
-    store = ClickHouseStore(StoreUrls("chdb", chdb_dir)(tmp_path))
+    that fails, reports read raw rows. (With retention, over the range the rollup is
+    trusted for.)"""
+    store = ClickHouseStore(StoreUrls("chdb", chdb_dir)(tmp_path), retention_days=retention_days)
     try:
         row = {"time_start": BASES[0] + 5 * SECOND, "duration": 7, "customer_acc_id": 3,
                "vendor_acc_id": 4, "is_last_cdr": True, "customer_price": Decimal("0.5"),

@@ -415,10 +415,12 @@ class ClickHouseStore(SqlReports, SqlCdrs):
         no insert runs: `check_rollups` holds the writer lock."""
         trusted = self.rollups_trusted_from()
         since = None if trusted is None else -(-trusted // rollups.MINUTE_US)
+        [found] = self.run(rollups.totals(self.dialect, _SIDES, since))
+        raw, rolled = found[:2 * len(_SIDES)], found[2 * len(_SIDES):]
         drift = []
-        for side in _SIDES:
-            [(raw_calls, raw_seconds, calls, seconds)] = self.run(
-                rollups.totals(self.dialect, side, since))
+        for n, side in enumerate(_SIDES):
+            raw_calls, raw_seconds = raw[2 * n:2 * n + 2]
+            calls, seconds = rolled[2 * n:2 * n + 2]
             if (raw_calls, raw_seconds) != (calls, seconds):
                 drift.append(f"{side.name}: {raw_calls} calls and {raw_seconds} s stored, "
                              f"{calls} calls and {seconds} s in the minute rollup")
