@@ -239,7 +239,7 @@ def run_store(name: str, store_kind: str, src: str | None, args: argparse.Namesp
         stop.set()
         server.stop()
     result["disk_peak"] = max(growth, default=0)
-    result["bytes_per_cdr"] = dir_bytes(store_path) / stored
+    result["bytes_per_cdr"] = dir_bytes(store_path) / stored if stored else None
     result["stored"] = stored
     shutil.rmtree(data_dir, ignore_errors=True)
     return result

@@ -9,8 +9,9 @@ DuckDB's own threads count):
      does for single-CDR posts) for `--seconds`: acknowledged CDRs/s, CPU ms per CDR and
      CDRs per group;
   2. one 16-row group alone: its parse, and its insert (rows, rollup sums, one COMMIT);
-  3. a 20k-row NDJSON batch's insert; a snapshot body's (20 nodes x 1,000 calls) parse
-     and store.
+  3. a 20k-row NDJSON batch's parse (and, where the tree has them, its parts: the exponent
+     scan, Arrow's JSON reader, the column conversion) and insert; a snapshot body's (20
+     nodes x 1,000 calls) parse and store.
 `--before-src` runs the same in a child process on another checkout's code first (e.g.
 main), so before and after share one table.
 """
@@ -103,6 +104,11 @@ def measure(seconds: float) -> dict[str, float]:
             lambda: store.insert_cdrs(parse_cdrs(group_body(), Format.NDJSON, 1 << 20)),
             50) - result["group_parse_ms"]
 
+        body = ndjson_body(synthetic_cdrs(10**11, 20_000, seed=7))
+        result["ndjson_parse_ms"] = median_cpu_ms(
+            lambda: parse_cdrs(body, Format.NDJSON, 1 << 30), 5)
+        result.update(ndjson_parts(body))
+
         batches = iter([parse_cdrs(ndjson_body(synthetic_cdrs(10**11 + i * 20_000, 20_000,
                                                                seed=7)), Format.NDJSON, 1 << 30)
                         for i in range(6)])
@@ -118,12 +124,36 @@ def measure(seconds: float) -> dict[str, float]:
     return result
 
 
+def ndjson_parts(body: bytes) -> dict[str, float]:
+    """A 20k-row body's parse piece by piece, in a tree that has the exponent scan."""
+    try:
+        from callstats.ingest.bodyscan import exponents_read_exactly
+    except ImportError:
+        return {}
+    from callstats.columns import CDR_COLUMNS
+    from callstats.ingest.convert import convert_table
+    from callstats.ingest.readers import _arrow_ndjson
+
+    raw = _arrow_ndjson(body, CDR_COLUMNS)
+    if raw is None:
+        return {}
+    return {
+        "ndjson_scan_ms": median_cpu_ms(lambda: exponents_read_exactly(body, CDR_COLUMNS), 5),
+        "ndjson_reader_ms": median_cpu_ms(lambda: _arrow_ndjson(body, CDR_COLUMNS), 5),
+        "ndjson_convert_ms": median_cpu_ms(lambda: convert_table(*raw, CDR_COLUMNS), 5),
+    }
+
+
 ROWS = [
     (f"single-CDR bodies, {CLIENTS} threads, acknowledged CDRs/s", "single_rate", "{:,.0f}"),
     ("  CPU ms per CDR", "single_cpu_ms", "{:.2f}"),
     ("  CDRs per group", "group_rows", "{:.1f}"),
     (f"{CLIENTS}-row group: parse, CPU ms", "group_parse_ms", "{:.1f}"),
     (f"{CLIENTS}-row group: insert + commit, CPU ms", "group_insert_ms", "{:.1f}"),
+    ("20k-row NDJSON batch (30 MB): parse, CPU ms", "ndjson_parse_ms", "{:.0f}"),
+    ("  exponent scan (part of the reader)", "ndjson_scan_ms", "{:.0f}"),
+    ("  reader: checks + Arrow's JSON reader", "ndjson_reader_ms", "{:.0f}"),
+    ("  column conversion", "ndjson_convert_ms", "{:.0f}"),
     ("20k-row NDJSON batch: insert + commit, CPU ms", "ndjson_insert_ms", "{:.0f}"),
     ("snapshot body (20k calls): parse, CPU ms", "snapshot_parse_ms", "{:.0f}"),
     ("snapshot body (20k calls): store, CPU ms", "snapshot_store_ms", "{:.0f}"),
@@ -150,7 +180,8 @@ def main() -> None:
     width = max(len(r[0]) for r in ROWS)
     print("measure".ljust(width) + "".join(f"  {name:>10}" for name, _ in runs))
     for label, key, fmt in ROWS:
-        print(label.ljust(width) + "".join(f"  {fmt.format(r[key]):>10}" for _, r in runs))
+        print(label.ljust(width) + "".join(
+            f"  {fmt.format(r[key]) if key in r else '-':>10}" for _, r in runs))
 
 
 if __name__ == "__main__":

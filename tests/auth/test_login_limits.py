@@ -10,10 +10,12 @@ import pytest
 
 from callstats.auth.login_limits import (
     HASHING_NICENESS,
+    MAX_NICENESS,
     HasherBusy,
     LoginLimits,
     PasswordChecker,
     Rate,
+    niceness_below,
     parse_rate,
     retry_after,
 )
@@ -103,8 +105,15 @@ def test_password_checks_queue_boundedly_below_the_request_threads() -> None:
         worker = checker._executor.submit(
             lambda: (os.getpriority(os.PRIO_PROCESS, threading.get_native_id()),
                      threading.get_ident())).result()
-        assert worker[0] == os.getpriority(os.PRIO_PROCESS, 0) + HASHING_NICENESS
+        assert worker[0] == niceness_below(os.getpriority(os.PRIO_PROCESS, 0))
         assert worker[1] != threading.get_ident()
         assert asyncio.run(checker.verify(None, "anything")) is False
     finally:
         checker.close()
+
+
+def test_the_hashing_thread_keeps_its_gap_below_a_niced_server_up_to_the_lowest_level() -> None:
+    assert niceness_below(0) == HASHING_NICENESS
+    assert niceness_below(5) == 5 + HASHING_NICENESS
+    assert niceness_below(10) == MAX_NICENESS == 19
+    assert niceness_below(19) == MAX_NICENESS

@@ -83,6 +83,11 @@ REJECTED = [
     ("1e-7", "decimal places"),
     ("123456789012.1234567", "decimal places"),  # long path: never rounded
     ('"0.0000001"', "decimal places"),
+    # Arrow's cast of these text to DECIMAL(18,6) gives 0 (an unchecked rescale overflow):
+    ("4.9e-88", "decimal places"),
+    ('"4.9e-88"', "decimal places"),
+    ("4.899964367542969e-88", "decimal places"),
+    ("-1e-400", "decimal places"),
     ("1000000000000", "out of range"),
     ("1e12", "out of range"),
     ("-1000000000000.5", "out of range"),
@@ -122,12 +127,21 @@ def test_csv_decimals(cell: str, expected: str) -> None:
         Decimal(expected)]
 
 
-@pytest.mark.parametrize("cell", ["0.1234567", "1000000000000", "1.2.3"])
+@pytest.mark.parametrize("cell", ["0.1234567", "1000000000000", "1.2.3", "4.9e-88"])
 def test_bad_csv_decimals(cell: str) -> None:
     body = f"id,time_start,duration,vendor_price\n1,1,0,1\n2,1,0,{cell}\n".encode()
     with pytest.raises(BatchRejected) as caught:
         parse_cdrs(body, Format.CSV, LIMIT)
     assert [(e.row, e.field) for e in caught.value.errors] == [(2, "vendor_price")]
+
+
+def test_snapshot_rates_refuse_what_ten_places_lose() -> None:
+    """4.899964367542969e-88 casts to 0 at 10 places in Arrow; it is refused instead."""
+    body = (b'{"snapshot_timestamp":1,"node_id":1,"calls":[{"destination_fee":'
+            b'4.899964367542969e-88}]}')
+    with pytest.raises(BatchRejected) as caught:
+        parse_snapshots(body, Format.NDJSON, LIMIT)
+    assert "too many decimal places" in caught.value.errors[0].message
 
 
 def test_snapshot_rates_keep_ten_places() -> None:

@@ -104,3 +104,14 @@ def test_fast_path_takes_plain_yeti_rows(body: bytes) -> None:
     table = convert_table(*fast, CDR_COLUMNS)
     exact = convert_table(*read_ndjson_exact(body, CDR_COLUMNS), CDR_COLUMNS)
     assert table.equals(exact)
+
+
+@pytest.mark.parametrize("members", [b'"pdd":0.00001', b'"customer_price":0.0000001',
+                                     b'"time_end":0.00001', b'"pdd":6103515625.0'])
+def test_small_doubles_are_named_as_written_on_both_paths(members: bytes) -> None:
+    """orjson hands the exact path 0.00001 as a double whose repr is "1e-05" (and 5.0 as
+    "5.0"); Arrow reads the text as a decimal. Both name (or take) the value alike."""
+    body = b'{"id":1,"time_start":1,"duration":5,' + members + b"}"
+    fast = _arrow_ndjson(body, CDR_COLUMNS)
+    assert fast is not None
+    assert _convert(*fast) == _convert(*read_ndjson_exact(body, CDR_COLUMNS))

@@ -7,9 +7,10 @@ import re
 from collections.abc import Callable
 
 import jwt
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
+from playwright.sync_api import Error as PlaywrightError
 
-from tests.support.portal import PASSWORD, SECRET, PortalServer, Watch, sign_in, wait_loaded
+from tests.support.portal import PASSWORD, SECRET, V1, PortalServer, Watch, sign_in, wait_loaded
 
 COOKIE = "_yeti_customer_v1_session"
 
@@ -116,6 +117,44 @@ def test_sign_out_expires_the_cookie(signed_in: Page, portal: PortalServer, watc
     page.goto(portal.url + "/")
     expect(page).to_have_url(portal.url + "/sign-in")  # no "expired" note after signing out
     expect(page.locator(".notice")).to_have_count(0)
+    watch.assert_clean(expected_statuses=(401,))
+
+
+def test_an_answer_still_in_flight_at_sign_out_cannot_sign_the_customer_back_in(
+        signed_in: Page, portal: PortalServer, watch: Watch) -> None:
+    """Every answer refreshes the session cookie. The browser is made to receive a view's
+    answer just after the sign-out's, as happens when the server answers in that order:
+    the portal must have given up on that answer before it asked to sign out."""
+    page = signed_in
+    wait_loaded(page)
+    held: list[Route] = []
+
+    def answer_late(route: Route) -> None:
+        if route.request.method == "GET":
+            held.append(route)  # answered after the sign-out, below
+            return
+        sign_out = route.fetch()
+        late = []
+        for view_request in held:  # the server answers these (refreshed cookie and all)…
+            try:
+                late.append((view_request, view_request.fetch()))
+            except PlaywrightError:
+                pass  # the page gave the request up
+        route.fulfill(response=sign_out)  # …but the browser gets the sign-out's first
+        for view_request, answer in late:
+            try:
+                view_request.fulfill(response=answer)
+            except PlaywrightError:
+                pass  # the page gave the request up
+
+    page.route(f"**{V1}/**", answer_late)
+    page.get_by_role("link", name="Concurrent calls").click()
+    while not held:
+        page.wait_for_timeout(20)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(portal.url + "/sign-in?reason=signed-out")
+    page.wait_for_timeout(200)  # room for a late answer to land
+    assert not [c for c in page.context.cookies() if c["name"] == COOKIE]
     watch.assert_clean(expected_statuses=(401,))
 
 

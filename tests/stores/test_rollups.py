@@ -31,7 +31,7 @@ from callstats.queries import (
 )
 from callstats.reports.buckets import STEP_SECONDS, buckets_for
 from callstats.stores import rollups
-from callstats.stores.base import Store, open_store
+from callstats.stores.base import Store, StoreError, open_store
 from callstats.stores.clickhouse_store import ClickHouseStore, minute_rollup_ddl
 from callstats.stores.rollups import MINUTE_US, RollupPlan, plan
 from tests.support.stores import StoreUrls
@@ -323,3 +323,50 @@ def test_hour_buckets_group_by_the_varying_keys_only(store: Store, zone: str | N
     quality = QualityQuery(ORIGINATION, account, low, high, 15 * M)
     assert rollups.quality_plan(quality) is not None
     assert _answer(store, quality, True) == _answer(store, quality, False)
+
+
+@pytest.mark.parametrize("retention_days", [None, 36_500])
+def test_a_rollup_that_lost_rows_is_found_and_rebuilt(chdb_dir: Path, tmp_path: Path,
+                                                      retention_days: int | None) -> None:
+    """A materialized view that fails on an insert: ClickHouse keeps the raw rows, and chdb
+    even reports the insert as done, while the minute rollup misses them. The store's
+    housekeeping finds the difference and sums the rollup again; meanwhile, and whenever
+    that fails, reports read raw rows. (With retention, over the range the rollup is
+    trusted for.)"""
+    store = ClickHouseStore(StoreUrls("chdb", chdb_dir)(tmp_path), retention_days=retention_days)
+    try:
+        row = {"time_start": BASES[0] + 5 * SECOND, "duration": 7, "customer_acc_id": 3,
+               "vendor_acc_id": 4, "is_last_cdr": True, "customer_price": Decimal("0.5"),
+               "vendor_price": Decimal("0.25"), "lega_disconnect_code": None,
+               "legb_disconnect_code": None, "internal_disconnect_code": None, "pdd": None}
+        store.insert_cdrs(_table([{**row, "id": 1}]))
+        assert store.rollup_drift() == []
+        # A view that fails on every row whose duration is 9 (any view's failure will do).
+        failing = store.table("failing_view")
+        store.db.command(f"CREATE TABLE {store.table('sink')} (x Int64) "
+                         "ENGINE = MergeTree ORDER BY x")
+        store.db.command(f"CREATE MATERIALIZED VIEW {failing} TO {store.table('sink')} AS "
+                         f"SELECT throwIf(duration = 9, 'view failed') + 0 AS x "
+                         f"FROM {store.table('cdrs')}")
+        try:
+            store.insert_cdrs(_table([{**row, "id": 2, "duration": 9}]))
+        except StoreError:
+            pass  # a server reports the view's failure; chdb's streaming insert does not
+        store.db.command(f"DROP VIEW {failing}")
+        assert store.count_cdrs() == 2  # the raw rows stayed
+        drift = store.rollup_drift()  # the views after the failing one added nothing
+        assert drift and all(d.endswith(": 2 calls and 16 s stored, 1 calls and 7 s in the "
+                                        "minute rollup") for d in drift)
+        side = ORIGINATION if drift[0].startswith("origination") else TERMINATION
+        query = TrafficQuery(side, 3 if side is ORIGINATION else 4, BASES[0],
+                             BASES[0] + M - 1, Buckets(M))
+        raw = _answer(store, query, use=False)
+        assert [(a.total, a.duration) for a in raw] == [(2, 16)]
+        assert _answer(store, query, use=True) != raw  # what the rollup alone would say
+        assert store.check_rollups() != []  # found and rebuilt
+        assert store.rollup_drift() == []
+        assert store.rollups is True
+        assert store.traffic(query) == raw
+        assert store.check_rollups() == []  # nothing more to do
+    finally:
+        store.close()

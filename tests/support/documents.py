@@ -29,7 +29,8 @@ CELLS: dict[str, list[Cell]] = {
     "local_tag": [b"abc", b"a,b", b'q"uote', b"multi\nline", "é".encode(), b"a\x00b",
                   b"x" * (MAX_STRING + 1), "ü".encode() * MAX_STRING, b"ab\xffc", b"", None],
     "pdd": [b"0.5", b"1.25", b"NaN", b"Infinity", b"1e400", None],  # number
-    "customer_price": [b"0.1", b"-2", b"1e-3", b"0.1234567", b"abc", None],  # decimal(18,6)
+    "customer_price": [b"0.1", b"-2", b"1e-3", b"4.5e-05", b"4.9e-88", b"0.1234567", b"abc",
+                       None],  # decimal(18,6)
     "vendor_id": [b"7", b"007", b"18446744073709551616", b"-9223372036854775809", None],
     "is_last_cdr": [b"true", b"0", b"1", b"FALSE", b"maybe", b"1.0", None],  # bool
     "note": [b"x", b"NaN", b"n\xc3", None],  # a column callstats does not know

@@ -29,6 +29,7 @@ _RATE = re.compile(r"([0-9]+)/([0-9]+(?:\.[0-9]+)?)")
 # How far below the request threads the hashing thread runs (Linux nice levels; threads
 # argon2 starts inherit it).
 HASHING_NICENESS = 10
+MAX_NICENESS = 19
 
 
 @dataclass(frozen=True)
@@ -140,10 +141,18 @@ class PasswordChecker:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
+def niceness_below(current: int) -> int:
+    """The hashing thread's nice level: HASHING_NICENESS below the level it starts at (a
+    server started under `nice` keeps the gap), capped at Linux's lowest priority, 19."""
+    return min(MAX_NICENESS, current + HASHING_NICENESS)
+
+
 def _lower_priority() -> None:
     """Run this thread (and the threads it starts) below the request threads: on Linux a
     thread id is a valid PRIO_PROCESS target and affects that thread alone."""
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+        thread = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, niceness_below(current))
     except (AttributeError, OSError):  # not Linux: the queue bound still holds
         pass

@@ -10,6 +10,7 @@ import time
 from callstats.stores.base import Store
 
 log = logging.getLogger("callstats.maintenance")
+INTERRUPT_REPEAT = 0.05  # seconds between interrupts while a run is still under way
 
 
 class Maintenance:
@@ -25,9 +26,12 @@ class Maintenance:
         return self
 
     def stop(self) -> None:
+        """End the thread, interrupting a run under way (a compaction can take a minute:
+        shutdown must not wait for it; it rolls back and the next start redoes it)."""
         self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
+        while self._thread.is_alive():
+            self._store.interrupt_maintenance()
+            self._thread.join(timeout=INTERRUPT_REPEAT)
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
@@ -35,6 +39,10 @@ class Maintenance:
             try:
                 rows = self._store.maintain()
             except Exception:  # logged with its traceback; the next run tries again
+                if self._stop.is_set():
+                    log.info("store maintenance interrupted by shutdown; the next start "
+                             "redoes it")
+                    return
                 log.exception("store maintenance failed")
                 continue
             if rows:

@@ -420,16 +420,56 @@ def _to_decimal(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
     if pa.types.is_floating(t):
         return _to_decimal(_shortest_text(values), column)
     if pa.types.is_string(t):
-        return _pattern_then_cast(values, DECIMAL_PATTERN, target, what)
+        typed, bad = _pattern_then_cast(values, DECIMAL_PATTERN, target, what)
+        return (typed, bad) if bad else (typed, _lost_to_exponents(values, typed, column))
     return _wrong_type(values, "a decimal number")
+
+
+def _lost_to_exponents(texts: pa.Array, typed: pa.Array, column: Column) -> Bad:
+    """Arrow's cast of text to a decimal does not always notice lost digits of a number
+    written with an exponent: its rescaling overflows for some, and 4.9e-88 (or, at 10
+    places, 4.899964367542969e-88) becomes 0 instead of an error. Every such text's exact
+    value is compared with what the cast made of it; a difference is refused as the cast
+    refuses 1e-7."""
+    has_exponent = pc.fill_null(pc.match_substring(texts, "e", ignore_case=True), False)
+    if not pc.any(has_exponent).as_py():
+        return []
+    rows = pc.indices_nonzero(has_exponent).to_pylist()
+    bad: Bad = []
+    for row, text, value in zip(rows, pc.filter(texts, has_exponent).to_pylist(),
+                                pc.filter(typed, has_exponent).to_pylist(), strict=True):
+        exact = Decimal(text)
+        if value is None or exact == value:
+            continue
+        reason = ("out of range" if exact.adjusted() >= column.precision - column.scale
+                  else "too many decimal places")
+        bad.append((row, f"{_describe(text)} is not a decimal with at most {column.scale} "
+                         f"decimal places: {reason}"))
+        if len(bad) >= MAX_ERRORS:
+            break
+    return bad
 
 
 def _shortest_text(values: pa.Array) -> pa.Array:
     """A double's shortest round-trip spelling: the number its writer meant (exact for up to
-    15 significant digits; readers route longer JSON numbers around floats entirely)."""
+    15 significant digits; readers route longer JSON numbers around floats entirely),
+    without an exponent: Python spells 0.00001 "1e-05" and 5.0 "5.0", and the same JSON
+    numbers read by Arrow as decimals are named "0.00001" and "5" in an error, so this path
+    must name them so too."""
     if values.type != pa.float64():  # a float32's own shortest spelling, not its double's
         return pc.cast(values, pa.string())
-    return pa.array([None if v is None else repr(v) for v in values.to_pylist()], pa.string())
+    texts = pc.replace_substring_regex(
+        pa.array([None if v is None else repr(v) for v in values.to_pylist()], pa.string()),
+        r"\.0$", "")
+    exponent = pc.fill_null(pc.match_substring_regex(texts, r"e[+-]?[0-9]+$"), False)
+    if not pc.any(exponent).as_py():
+        return texts
+    plain = [format(Decimal(text), "f") for text in pc.filter(texts, exponent).to_pylist()]
+    at = pc.indices_nonzero(exponent).to_pylist()
+    spelled = texts.to_pylist()
+    for row, text in zip(at, plain, strict=True):
+        spelled[row] = text
+    return pa.array(spelled, pa.string())
 
 
 def _to_float(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:

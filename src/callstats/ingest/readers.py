@@ -22,6 +22,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from callstats.columns import Column, Kind
+from callstats.ingest.bodyscan import exponents_read_exactly
 from callstats.ingest.convert import BatchRejected, RowError, document_error
 from callstats.ingest.csvlayout import check_quotes, csv_layout, header_of, scan
 from callstats.ingest.jsonpath import Path, path_at
@@ -154,10 +155,11 @@ def _arrow_ndjson(
     Arrow's parser is more lenient than JSON, so it only sees bodies cleared of what it
     would let through and the exact path would not: bare NaN/Infinity (rapidjson reads
     them), two objects on one line (counted below), nesting deeper than orjson's limit,
-    and a member's number with a negative exponent (Arrow rounds some, such as
-    4.899964367542969e-88, to a decimal where the exact path refuses the digits it lacks)."""
+    and a number written with an exponent that Arrow may not read exactly (it rounds some,
+    such as 4.899964367542969e-88, where the exact path refuses the digits it lacks):
+    bodyscan checks those for the whole body at once."""
     if (_has_word(data, b"NaN") or _has_word(data, b"Inf") or _TWO_VALUES.search(data)
-            or _NEGATIVE_EXPONENT.search(data)):
+            or not exponents_read_exactly(data, columns)):
         return None
     first_line = data.lstrip().split(b"\n", 1)[0]
     try:
@@ -192,9 +194,6 @@ MAX_DEPTH = 1024  # orjson's nesting limit
 # One object ending and another starting on the same line (Arrow reads both; JSON lines
 # hold one value). Also found inside strings, which only costs the exact path's time.
 _TWO_VALUES = re.compile(rb"\}[ \t\r]*\{")
-# A member's value written as a number with a negative exponent: `"key": 5e-1`. Hex ids
-# inside strings ("…-4b3e-…") do not follow a key's closing quote and colon.
-_NEGATIVE_EXPONENT = re.compile(rb'":[ \t]*-?[0-9]+(?:\.[0-9]*)?[eE]-')
 
 
 def _has_word(data: bytes, word: bytes) -> bool:

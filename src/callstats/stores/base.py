@@ -136,6 +136,10 @@ class Store(Protocol):
     def compact(self) -> int:
         """Reorganize now what `maintain` reorganizes over time; returns the rows it moved."""
 
+    def interrupt_maintenance(self) -> None:
+        """At shutdown: end a `maintain` or `compact` under way without its work (it rolls
+        back, and the next start redoes it) and start no other. Safe from any thread."""
+
     def ping(self) -> None:
         """Raise StoreError unless the store answers."""
 

@@ -13,6 +13,7 @@ unix microseconds, the reports' arithmetic unit, which also keeps years 1-9999 e
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -205,6 +206,7 @@ MINUTE_COLUMNS = ", ".join(
     + [f"{name} SimpleAggregateFunction({how}, Int64)" for name, how in rollups.BOUNDS])
 MINUTE_START = f"minute * {rollups.MINUTE_US}"
 _SIDES = (ORIGINATION, TERMINATION)
+log = logging.getLogger("callstats.store")
 
 
 def _add_minute_rollups(db: Transport, layout: Layout) -> None:
@@ -228,12 +230,18 @@ def minute_rollup_ddl(layout: Layout) -> list[str]:
             f"{layout.name(f'cdr_minutes_{side.name}')}{layout.on_cluster()} "
             f"TO {layout.local('cdr_minutes')} AS "
             f"{rollups.delta(d, side, layout.local('cdrs'))}")
+    return statements + minute_rollup_rebuild(layout)
+
+
+def minute_rollup_rebuild(layout: Layout) -> list[str]:
+    """Empty the minute rollup and sum it again from the stored CDRs (run under the writer
+    lock: an insert meanwhile would be counted twice or not at all)."""
+    d = ClickHouseDialect(layout.name("cdrs"), "", "")
     sums = " UNION ALL ".join(rollups.delta(d, side, layout.name("cdrs")) for side in _SIDES)
-    statements += [
+    return [
         f"TRUNCATE TABLE {layout.local('cdr_minutes')}{layout.on_cluster()}",
         f"INSERT INTO {layout.name('cdr_minutes')} SELECT * FROM ({sums})",
     ]
-    return statements
 
 
 # Schema history: entry N upgrades a database from version N to N + 1. Append only.
@@ -291,7 +299,7 @@ class ClickHouseStore(SqlReports, SqlCdrs):
                  query_timeout: float | None = None, writer_lock: WriterLock | None = None,
                  rollups: bool = True):
         target: Target = parse_url(url)
-        self.rollups = rollups
+        self.rollups = self._rollups_wanted = rollups
         self.layout = Layout(target.database, cluster or target.cluster, retention_days)
         self.dialect: Dialect = ClickHouseDialect(self.table("cdrs"), self.table("snapshot_calls"),
                                                   self.table("snapshots"),
@@ -401,8 +409,50 @@ class ClickHouseStore(SqlReports, SqlCdrs):
     def data_version(self, account_column: str, account_id: int) -> object | None:
         return None  # other processes write too: results must not be cached
 
+    def rollup_drift(self) -> list[str]:
+        """Where the minute rollup disagrees with the raw CDRs it sums (calls and seconds
+        per side, over the range it is trusted for): empty when it agrees. Exact only while
+        no insert runs: `check_rollups` holds the writer lock."""
+        trusted = self.rollups_trusted_from()
+        since = None if trusted is None else -(-trusted // rollups.MINUTE_US)
+        [found] = self.run(rollups.totals(self.dialect, _SIDES, since))
+        raw, rolled = found[:2 * len(_SIDES)], found[2 * len(_SIDES):]
+        drift = []
+        for n, side in enumerate(_SIDES):
+            raw_calls, raw_seconds = raw[2 * n:2 * n + 2]
+            calls, seconds = rolled[2 * n:2 * n + 2]
+            if (raw_calls, raw_seconds) != (calls, seconds):
+                drift.append(f"{side.name}: {raw_calls} calls and {raw_seconds} s stored, "
+                             f"{calls} calls and {seconds} s in the minute rollup")
+        return drift
+
+    def check_rollups(self) -> list[str]:
+        """Compare the minute rollup with the raw CDRs and rebuild it when they disagree;
+        the drift found (empty: none). Meanwhile reports read raw rows, so answers stay
+        exact; if the rebuild fails or still disagrees, they go on reading raw rows."""
+        with self._write_lock, self._writer_lock(self._lock_name):
+            drift = self.rollup_drift()
+            if not drift:
+                self.rollups = self._rollups_wanted
+                return []
+            self.rollups = False
+            log.error("the minute rollup disagrees with the stored CDRs (%s); reports read "
+                      "raw rows while it is rebuilt", "; ".join(drift))
+            for statement in minute_rollup_rebuild(self.layout):
+                self.db.command(statement)
+            still = self.rollup_drift()
+            if still:
+                log.error("the rebuilt minute rollup still disagrees (%s); reports keep "
+                          "reading raw rows", "; ".join(still))
+            else:
+                self.rollups = self._rollups_wanted
+                log.warning("the minute rollup was rebuilt from the stored CDRs")
+            return drift
+
     def maintain(self) -> int:
-        """Drop the calls of superseded snapshot versions (merges do the rest)."""
+        """Check the minute rollup against the raw rows (rebuilt if they disagree), then
+        drop the calls of superseded snapshot versions (merges do the rest)."""
+        self.check_rollups()
         superseded = (
             f"SELECT node_id, snapshot_timestamp, version FROM {self.table('snapshots')} "
             "WHERE (node_id, snapshot_timestamp) IN (SELECT node_id, snapshot_timestamp "
@@ -430,6 +480,10 @@ class ClickHouseStore(SqlReports, SqlCdrs):
             self.db.command(f"OPTIMIZE TABLE {self.layout.local(table)}"
                             f"{self.layout.on_cluster()} FINAL")
         return self.count_cdrs()
+
+    def interrupt_maintenance(self) -> None:
+        """Nothing to stop: merges run inside ClickHouse, and `maintain` is one short
+        DELETE of superseded snapshots."""
 
     def ping(self) -> None:
         self.db.rows("SELECT 1")

@@ -286,6 +286,10 @@ class DuckDBStore(SqlReports, SqlCdrs):
             raise StoreError(_open_failure(self.path, str(exc))) from None
         self._write_lock = threading.Lock()
         self._compact_lock = threading.Lock()
+        # Shutdown interrupts the compaction under way (interrupt_maintenance), which
+        # can take a minute on a large batch of new rows.
+        self._compacting: duckdb.DuckDBPyConnection | None = None
+        self._stopping = False
         self._clustered_max: int | None = None
         # Data versions for result caching: this process is the file's only writer
         # (DuckDB locks it), so every change passes through here.
@@ -605,7 +609,9 @@ class DuckDBStore(SqlReports, SqlCdrs):
         own snapshot. Only the commit takes the write lock (an insert picks which tables
         its id check reads by the clustered table's largest id)."""
         with self._compact_lock:
-            cur = self.cursor()
+            if self._stopping:
+                return 0
+            cur = self._compacting = self.cursor()
             cur.execute("BEGIN")
             try:
                 [(moving,)] = cur.execute(
@@ -630,6 +636,8 @@ class DuckDBStore(SqlReports, SqlCdrs):
                     "DELETE FROM cdr_minutes_merging",
                     "DELETE FROM cdr_minutes_recent",
                 ):
+                    if self._stopping:  # an interrupt between two statements is lost
+                        raise duckdb.InterruptException("compaction stopped: shutting down")
                     cur.execute(statement).fetchall()
                 with self._write_lock:
                     cur.execute("COMMIT")
@@ -638,7 +646,10 @@ class DuckDBStore(SqlReports, SqlCdrs):
             except BaseException as exc:
                 _abort(cur, exc)
                 raise
-            cur.execute("CHECKPOINT").fetchall()
+            finally:
+                self._compacting = None
+            if not self._stopping:  # a shutdown's checkpoint happens when the file closes
+                cur.execute("CHECKPOINT").fetchall()
             return int(moving)
 
     def compact_if_needed(self, min_rows: int = 1_000_000) -> int:
@@ -651,9 +662,19 @@ class DuckDBStore(SqlReports, SqlCdrs):
     def maintain(self) -> int:
         """Periodic housekeeping: keep `cdrs` clustered, fold the WAL into the file."""
         merged = self.compact_if_needed()
-        if not merged:  # compaction checkpoints by itself
+        if not merged and not self._stopping:  # compaction checkpoints by itself
             self.cursor().execute("CHECKPOINT").fetchall()
         return merged
+
+    def interrupt_maintenance(self) -> None:
+        """Stop a compaction under way: DuckDB interrupts its statement, the transaction
+        rolls back, and the rows stay in `cdrs_recent` for the next start to move. Call it
+        until the housekeeping thread has ended: an interrupt that lands between two
+        statements is lost, so compaction also checks the flag before each one."""
+        self._stopping = True
+        compacting = self._compacting
+        if compacting is not None:
+            compacting.interrupt()
 
     @staticmethod
     def _in_transaction(cur: duckdb.DuckDBPyConnection, statements: Sequence[str]) -> None:

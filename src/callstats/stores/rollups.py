@@ -136,6 +136,30 @@ def delta(d: Dialect, side: Side, source: str) -> str:
     )
 
 
+def totals(d: Dialect, sides: Sequence[Side], since_minute: int | None) -> Statement:
+    """One row: per side of `sides`, the calls and seconds it reads from minute
+    `since_minute` on (None: all) counted from the raw rows, then the same summed from the
+    rollup (one scan of each). The two agree unless the rollup lost rows, which a
+    ClickHouse materialized view that fails on an insert does while the insert's raw rows
+    stay (and chdb's streaming insert reports no error)."""
+    bind = d.binder()
+    raw_since = rolled_since = "TRUE"
+    if since_minute is not None:
+        raw_since = f"{d.micros('time_start')} >= {bind(since_minute * MINUTE_US, INT64)}"
+        rolled_since = f"minute >= {bind(since_minute, INT64)}"
+    raw, rolled = [], []
+    for side in sides:
+        picked = " AND ".join([f"{side.account_column} IS NOT NULL",
+                               *(["is_last_cdr"] if side.last_cdr_only else [])])
+        own = f"side = {SIDE_CODES[side.name]}"
+        raw += [d.int64(d.count_if(picked)), d.int64(d.sum_if("duration", picked))]
+        rolled += [d.int64(d.sum_if("calls", own)), d.int64(d.sum_if("seconds", own))]
+    text = (f"SELECT * FROM (SELECT {', '.join(raw)} FROM {d.cdrs} WHERE {raw_since}) "
+            f"AS raw CROSS JOIN (SELECT {', '.join(rolled)} FROM {d.minutes} "
+            f"WHERE {rolled_since}) AS rolled")
+    return Statement(text, bind.params)
+
+
 # --- reading it --------------------------------------------------------------------------
 
 Run = Callable[[Statement], Sequence[tuple[object, ...]]]

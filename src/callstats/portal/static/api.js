@@ -43,6 +43,26 @@ async function parseError(response) {
 
 let onUnauthorized = () => {};
 
+// Requests whose answer has not arrived. Every answer carries a refreshed session cookie,
+// so signing out waits for these first: an answer arriving after the sign-out's would set
+// the cookie again and leave the customer signed in.
+let inFlight = 0;
+let whenIdle = [];
+
+function settle() {
+  inFlight -= 1;
+  if (inFlight === 0) {
+    const waiting = whenIdle;
+    whenIdle = [];
+    for (const resolve of waiting) resolve();
+  }
+}
+
+/** Resolves once no request is waiting for its answer (abort them first to be quick). */
+export function idle() {
+  return inFlight === 0 ? Promise.resolve() : new Promise((resolve) => whenIdle.push(resolve));
+}
+
 /** Called with the 401 response's error when any request finds the session gone. */
 export function whenUnauthorized(handler) {
   onUnauthorized = handler;
@@ -54,6 +74,7 @@ export async function request(url, { method = "GET", accept = "application/json"
   const headers = { Accept: accept };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
+  inFlight += 1;
   try {
     response = await fetch(url, {
       method, headers, signal, credentials: "same-origin",
@@ -62,6 +83,8 @@ export async function request(url, { method = "GET", accept = "application/json"
   } catch (error) {
     if (error.name === "AbortError") throw error;
     throw new ApiError(0, "The server cannot be reached. Check your connection and retry.", null);
+  } finally {
+    settle();
   }
   if (response.ok) return response;
   const error = await parseError(response);

@@ -2,7 +2,7 @@
 // the path names. Links between views are ordinary links (history API, no reload); every
 // view's state is in its URL, so reload, back/forward and shared links reopen it.
 
-import { allPages, ApiError, request, V1, whenUnauthorized } from "./api.js";
+import { allPages, ApiError, idle, request, V1, whenUnauthorized } from "./api.js";
 import { clear, h, message } from "./dom.js";
 import { Refresher } from "./refresh.js";
 import { VIEWS } from "./views/index.js";
@@ -187,13 +187,17 @@ function afterSignIn(next) {
 }
 
 async function signOut() {
+  // Stop the view first (its loads are aborted, its refresh timer stopped) and let every
+  // other answer arrive: each refreshes the cookie, and one arriving after the sign-out's
+  // answer would set it again.
+  if (current) current.ctx.leave();
+  current = null;
+  await idle();
   try {
     await request(`${V1}/auth`, { method: "DELETE", quiet401: true });
   } catch {
     // the cookie is expired by the answer; a failed request still leaves the page
   }
-  if (current) current.ctx.leave();
-  current = null;
   accounts = null;
   localStorage.removeItem(SIGNED_IN);
   history.pushState(null, "", "/sign-in?reason=signed-out");
