@@ -206,7 +206,7 @@ class Server:
 
     def stop(self) -> None:
         self.proc.terminate()
-        self.proc.wait(30)
+        self.proc.wait(120)  # a compaction under way finishes first
 
 
 def post_parallel(url: str, bodies: list[bytes], streams: int) -> tuple[float, int, int]:

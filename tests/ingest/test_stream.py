@@ -4,6 +4,7 @@ would be: same rows, same counts, all or nothing, the whole body's error."""
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from callstats.ingest.batches import BatchRejected, Format, parse_cdrs
-from callstats.ingest.stream import prefetched, store_cdr_body
+from callstats.ingest.stream import cdr_pieces, prefetched, store_cdr_body
+from callstats.stores import rollups
 from callstats.stores.duckdb_store import DuckDBStore
 from tests.support.bodies import cdr
 
@@ -66,6 +68,90 @@ def test_a_bad_value_in_a_late_piece_rejects_the_whole_body_with_its_error(
     assert [e.as_dict() for e in chunked.value.errors] == [
         e.as_dict() for e in whole.value.errors]
     assert rows_of(pieces) == []  # none of it, the good pieces before it included
+
+
+MINUTE_SUMS = ", ".join([f"sum({name})" for name in rollups.SUMS]
+                        + [f"{how}({name})" for name, how in rollups.BOUNDS])
+
+
+def stored(store: DuckDBStore) -> tuple[list[tuple[object, ...]], ...]:
+    """Every stored column of every row, and the minute rollup's sums per key (a piece
+    adds its own partial rows, which compaction folds as these sums do)."""
+    cur = store.cursor()
+    keys = ", ".join(rollups.KEYS)
+    return (cur.execute("SELECT * FROM cdr_rows ORDER BY id").fetchall(),
+            cur.execute(f"SELECT {keys}, {MINUTE_SUMS} FROM cdr_minute_rows "
+                        f"GROUP BY {keys} ORDER BY {keys}").fetchall())
+
+
+def varied_rows(count: int) -> list[dict[str, object]]:
+    return [cdr(i, customer_acc_id=1 + i % 7, vendor_acc_id=20 + i % 3,
+                time_start=f"2024-03-01T{10 + i % 5}:{i % 60:02}:00Z",
+                customer_price=f"{i % 11}.25", src_name_in=f"Name {i % 13}")
+            for i in [*range(1, count), 7, count // 2]]  # repeats, one late in the file
+
+
+@pytest.mark.parametrize("row_group", [37, 64, 10_000])  # many groups, one per piece, one
+def test_row_groups_do_not_change_what_is_stored(tmp_path: Path, row_group: int) -> None:
+    rows = varied_rows(700)
+    whole = DuckDBStore(tmp_path / "whole.duckdb")
+    pieces = DuckDBStore(tmp_path / "pieces.duckdb")
+    try:
+        for store in (whole, pieces):  # known from here on: each insert widens it
+            assert store.cdr_time_span() is None
+        at_once = whole.insert_cdrs(parse_cdrs(parquet(rows, 10_000), Format.PARQUET, 1 << 20))
+        body = parquet(rows, row_group)
+        assert pq.ParquetFile(io.BytesIO(body)).num_row_groups == -(-len(rows) // row_group)
+        sizes = [piece.num_rows for piece in cdr_pieces(
+            body, pq.ParquetFile(io.BytesIO(body)), 4096, rows=64, read_rows=24)]
+        assert sizes == [64] * (len(rows) // 64) + [len(rows) % 64]
+        before = pieces.data_version("customer_acc_id", 3)
+        # pieces of 64 rows, each gathered from Arrow batches of 16
+        chunked = store_cdr_body(pieces, body, Format.PARQUET, 1 << 20, 4096,
+                                 piece_rows=64, read_rows=16)
+        assert chunked == at_once
+        assert (chunked.received, chunked.inserted) == (len(rows), len(rows) - 2)
+        assert stored(pieces) == stored(whole)
+        [span] = pieces.cursor().execute("SELECT epoch_us(min(time_start)), "
+                                         "epoch_us(max(time_start)) FROM cdr_rows").fetchall()
+        assert pieces.cdr_time_span() == whole.cdr_time_span() == span
+        assert pieces.data_version("customer_acc_id", 3) != before
+    finally:
+        whole.close()
+        pieces.close()
+
+
+def test_a_bad_row_late_in_one_big_row_group_stores_nothing(
+        stores: tuple[DuckDBStore, DuckDBStore]) -> None:
+    pieces, _ = stores
+    rows = varied_rows(700)
+    rows[690]["duration"] = -1
+    body = parquet(rows, 10_000)  # one row group: only the last piece fails
+    with pytest.raises(BatchRejected) as whole:
+        parse_cdrs(body, Format.PARQUET, 1 << 20)
+    with pytest.raises(BatchRejected) as chunked:
+        store_cdr_body(pieces, body, Format.PARQUET, 1 << 20, 4096, piece_rows=64,
+                       read_rows=16)
+    assert [e.as_dict() for e in chunked.value.errors] == [
+        e.as_dict() for e in whole.value.errors]
+    assert [(e.row, e.field) for e in chunked.value.errors] == [(691, "duration")]
+    assert stored(pieces) == ([], [])  # none of the 10 good pieces before it
+    assert pieces.cdr_time_span() is None
+
+
+def test_prefetched_produces_the_next_item_only_once_the_last_was_taken() -> None:
+    """With depth 1, two items are alive at a time: the consumer's, and the one being
+    produced (the producer keeps none it handed over)."""
+    started: list[int] = []
+
+    def items() -> Iterator[int]:
+        for number in range(6):
+            started.append(number)
+            yield number
+
+    for taken in prefetched(items()):
+        time.sleep(0.05)  # time enough for a producer to run further ahead
+        assert len(started) <= taken + 2  # this one and at most the next
 
 
 def test_prefetched_yields_in_order_and_raises_where_the_error_was() -> None:
