@@ -138,7 +138,9 @@ class Store(Protocol):
 
     def interrupt_maintenance(self) -> None:
         """At shutdown: end a `maintain` or `compact` under way without its work (it rolls
-        back, and the next start redoes it) and start no other. Safe from any thread."""
+        back, and the next run redoes it). Reaches only a run already under way, and may
+        miss one just starting: repeat it until the housekeeping thread has ended. Safe
+        from any thread."""
 
     def ping(self) -> None:
         """Raise StoreError unless the store answers."""

@@ -289,7 +289,7 @@ class DuckDBStore(SqlReports, SqlCdrs):
         # Shutdown interrupts the compaction under way (interrupt_maintenance), which
         # can take a minute on a large batch of new rows.
         self._compacting: duckdb.DuckDBPyConnection | None = None
-        self._stopping = False
+        self._interrupted = False  # asked during the compaction under way
         self._clustered_max: int | None = None
         # Data versions for result caching: this process is the file's only writer
         # (DuckDB locks it), so every change passes through here.
@@ -609,8 +609,7 @@ class DuckDBStore(SqlReports, SqlCdrs):
         own snapshot. Only the commit takes the write lock (an insert picks which tables
         its id check reads by the clustered table's largest id)."""
         with self._compact_lock:
-            if self._stopping:
-                return 0
+            self._interrupted = False
             cur = self._compacting = self.cursor()
             cur.execute("BEGIN")
             try:
@@ -636,8 +635,8 @@ class DuckDBStore(SqlReports, SqlCdrs):
                     "DELETE FROM cdr_minutes_merging",
                     "DELETE FROM cdr_minutes_recent",
                 ):
-                    if self._stopping:  # an interrupt between two statements is lost
-                        raise duckdb.InterruptException("compaction stopped: shutting down")
+                    if self._interrupted:  # an interrupt between two statements is lost
+                        raise duckdb.InterruptException("compaction interrupted")
                     cur.execute(statement).fetchall()
                 with self._write_lock:
                     cur.execute("COMMIT")
@@ -648,8 +647,7 @@ class DuckDBStore(SqlReports, SqlCdrs):
                 raise
             finally:
                 self._compacting = None
-            if not self._stopping:  # a shutdown's checkpoint happens when the file closes
-                cur.execute("CHECKPOINT").fetchall()
+            cur.execute("CHECKPOINT").fetchall()
             return int(moving)
 
     def compact_if_needed(self, min_rows: int = 1_000_000) -> int:
@@ -662,16 +660,18 @@ class DuckDBStore(SqlReports, SqlCdrs):
     def maintain(self) -> int:
         """Periodic housekeeping: keep `cdrs` clustered, fold the WAL into the file."""
         merged = self.compact_if_needed()
-        if not merged and not self._stopping:  # compaction checkpoints by itself
+        if not merged:  # compaction checkpoints by itself
             self.cursor().execute("CHECKPOINT").fetchall()
         return merged
 
     def interrupt_maintenance(self) -> None:
-        """Stop a compaction under way: DuckDB interrupts its statement, the transaction
-        rolls back, and the rows stay in `cdrs_recent` for the next start to move. Call it
-        until the housekeeping thread has ended: an interrupt that lands between two
-        statements is lost, so compaction also checks the flag before each one."""
-        self._stopping = True
+        """Stop the compaction under way: DuckDB interrupts its statement, the transaction
+        rolls back, and the rows stay in `cdrs_recent` for the next run to move. An
+        interrupt reaches only a run already under way (a later run, in a store used
+        again, runs whole), and one landing between two statements is lost, so the
+        compaction also checks the request before each statement and the caller repeats
+        it until its housekeeping thread has ended (Maintenance.stop)."""
+        self._interrupted = True
         compacting = self._compacting
         if compacting is not None:
             compacting.interrupt()
