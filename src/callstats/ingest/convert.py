@@ -458,18 +458,16 @@ def _shortest_text(values: pa.Array) -> pa.Array:
     must name them so too."""
     if values.type != pa.float64():  # a float32's own shortest spelling, not its double's
         return pc.cast(values, pa.string())
-    texts = pc.replace_substring_regex(
-        pa.array([None if v is None else repr(v) for v in values.to_pylist()], pa.string()),
-        r"\.0$", "")
-    exponent = pc.fill_null(pc.match_substring_regex(texts, r"e[+-]?[0-9]+$"), False)
-    if not pc.any(exponent).as_py():
-        return texts
-    plain = [format(Decimal(text), "f") for text in pc.filter(texts, exponent).to_pylist()]
-    at = pc.indices_nonzero(exponent).to_pylist()
-    spelled = texts.to_pylist()
-    for row, text in zip(at, plain, strict=True):
-        spelled[row] = text
-    return pa.array(spelled, pa.string())
+    return pa.array([None if v is None else _plain_spelling(v) for v in values.to_pylist()],
+                    pa.string())
+
+
+def _plain_spelling(number: float) -> str:
+    """repr's shortest round-trip digits, written out without an exponent or a bare ".0"."""
+    text = repr(number)
+    if "e" in text:
+        return format(Decimal(text), "f")
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _to_float(values: pa.Array, column: Column) -> tuple[pa.Array, Bad]:
