@@ -24,6 +24,7 @@ from callstats.http.errors import install_error_handlers
 from callstats.http.maintenance import Maintenance
 from callstats.http.methods import MethodGuard
 from callstats.http.metrics import Metrics
+from callstats.http.plain_dispatch import PlainDispatch
 from callstats.http.requestlog import RequestLog
 from callstats.http.responses import EVERY_OPERATION, documented
 from callstats.http.services import Services
@@ -71,6 +72,8 @@ def create_app(
                    customer_charts.router(), pbx_api.router(),
                    portal_router(settings)):
         app.include_router(router, responses=every_operation)
+    # Innermost: GETs of the report routes skip FastAPI's routing and request handler.
+    app.add_middleware(PlainDispatch, routes=app.router.routes)
     app.add_middleware(MethodGuard, routes=app.router.routes)
     # Outermost last: the SPEC 4.6 headers go on every customer response, also on the 500
     # that RequestLog answers for a fault of ours.

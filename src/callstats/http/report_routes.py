@@ -16,6 +16,7 @@ from callstats.http.customer_headers import ok_response
 from callstats.http.errors import ApiError
 from callstats.http.jsonbody import dump
 from callstats.http.openapi import report_openapi
+from callstats.http.plain_dispatch import plain_endpoint
 from callstats.http.responses import CUSTOMER_UNAUTHORIZED, FORBIDDEN, NOT_MODIFIED, documented
 from callstats.http.services import Services
 from callstats.http.tenancy import account_resolver
@@ -77,6 +78,7 @@ def add_report_route(router: APIRouter, report: Report, gate: Gate | None = None
         body = await run_in_threadpool(work)
         return ok_response(request, body, CSV_TYPE) if as_csv else ok_response(request, body)
 
+    plain_endpoint(endpoint)  # http/plain_dispatch.py may call it without FastAPI
     endpoint.__name__ = (path or report.path).strip("/").replace("-", "_").replace("/", "_")
     router.add_api_route(path or report.path, endpoint, methods=["GET"],
                          summary=report.summary, response_model=None,
