@@ -179,3 +179,51 @@ def test_login_limits_reach_the_wire(url: str, tmp_path: Path) -> None:
     assert second is not None and second.status == 429
     assert second.body == b'{"errors":[{"title":"Too many requests","code":"429","status":"429"}]}'
     assert 1 <= int(second.headers["retry-after"]) <= 60
+
+
+# --- a head that begins within a read (after a body, pipelined) -------------------------
+
+
+def read_until_closed(sock: socket.socket) -> bytes:
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def ingest_head(length: int) -> bytes:
+    return (b"POST /api/admin/v1/cdrs HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer " + ADMIN_TOKEN.encode() + b"\r\n"
+            b"Content-Type: application/x-ndjson\r\nContent-Length: %d\r\n\r\n" % length)
+
+
+def test_a_request_after_a_large_body_in_the_same_write_is_served(url: str) -> None:
+    """The bytes of a body read together with the next request's head are not counted as
+    that head's (most of a 250 KB body may share the read of the next head)."""
+    body = ndjson([cdr(600_000 + i) for i in range(4000)])
+    assert len(body) > 3 * 65536
+    with connect(url) as sock:
+        sock.sendall(ingest_head(len(body)) + body
+                     + b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answers = read_until_closed(sock)
+    assert answers.startswith(b"HTTP/1.1 200 ")
+    assert answers.count(b"HTTP/1.1 200 ") == 2
+    assert answers.endswith(b'{"status":"ok"}')
+
+
+def test_headers_over_64_kib_after_a_body_in_the_same_write_are_431(url: str) -> None:
+    """A head that begins within a read is counted from the next read on."""
+    body = ndjson([cdr(700_000)])
+    with connect(url) as sock:
+        sock.sendall(ingest_head(len(body)) + body + b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        try:
+            for i in range(80):
+                sock.sendall(b"X-Filler-%d: %s\r\n" % (i, b"b" * 1000))
+                time.sleep(0.005)
+            sock.sendall(b"\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before all of it was read
+        answers = read_until_closed(sock)
+    first, _, second = answers.partition(b"HTTP/1.1 431 ")
+    assert first.startswith(b"HTTP/1.1 200 ")
+    assert second.endswith(b'{"error":"request headers over 65536 bytes"}')
