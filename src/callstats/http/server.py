@@ -15,8 +15,8 @@ uvicorn gives no hook for any of this, so the protocol watches the parser's call
 the bytes of each read, and answers the refusals itself, below the ASGI app.
 
 httptools (llhttp, C) rather than h11 (pure Python): under 32 clients of typical report
-requests h11's parsing and response writing took about a quarter of the event loop's time;
-with httptools the server spends ~0.2-0.3 ms less CPU per request (docs/performance.md,
+requests h11's parsing and response writing took about a quarter of a request's Python
+time (~0.38 ms), httptools' ~0.14 ms (docs/performance.md,
 "A lean request path: the HTTP share"). The limits above are the same, measured the same
 way (tests/server/test_slow_and_oversized.py).
 """
