@@ -16,7 +16,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -363,21 +363,46 @@ class ClickHouseStore(SqlReports, SqlCdrs):
         if not nonempty:
             return [InsertResult(0, 0, 0) for _ in tables]
         table = nonempty[0] if len(nonempty) == 1 else pa.concat_tables(nonempty)
-        ids = table.column("id").to_numpy()
-        _, first = np.unique(ids, return_index=True)  # the first row of each id wins
-        keep = np.sort(first)
         with self._write_lock, self._writer_lock(self._lock_name):
-            stored = self._stored_ids(ids[keep])
-            if stored.size:
-                keep = keep[~np.isin(ids[keep], stored)]
-            for start in range(0, keep.size, self.insert_block_rows):
-                block = table.take(keep[start:start + self.insert_block_rows])
-                self.db.insert_arrow(self.table("cdrs"),
-                                     _as_stored(with_shadows(block, CDR_COLUMNS)))
-        batch_of_row = np.searchsorted(np.cumsum(sizes), keep, side="right")
+            kept = self._write_new(table)
+        batch_of_row = np.searchsorted(np.cumsum(sizes), kept, side="right")
         inserted = np.bincount(batch_of_row, minlength=len(tables))
         return [InsertResult(int(n), int(k), int(n - k))
                 for n, k in zip(sizes, inserted, strict=True)]
+
+    pieces_atomic = False  # insert_cdr_chunks writes each piece as it comes
+
+    def insert_cdr_chunks(self, chunks: Iterable[pa.Table]) -> InsertResult:
+        """One batch given as consecutive pieces, every one of them checked already
+        (ingest/stream.py), each written as it comes: inserts are synchronous (chdb, and
+        `insert_distributed_sync` on a cluster), so a piece's id check sees the pieces
+        before it and a repeat across pieces counts as a repeat. No more than a piece and
+        its blocks is held at a time."""
+        received = inserted = 0
+        with self._write_lock, self._writer_lock(self._lock_name):
+            for table in chunks:
+                received += table.num_rows
+                inserted += self._write_new(table).size
+                del table  # the next piece is read while this one would be held
+        return InsertResult(received, inserted, received - inserted)
+
+    def _write_new(self, table: pa.Table) -> np.ndarray:
+        """Under the write locks: write the rows of `table` whose id is new (the first
+        row of each id, not stored) in blocks of `insert_block_rows`; the positions of
+        the rows written."""
+        ids: np.ndarray = table.column("id").to_numpy()
+        if not ids.size:
+            return ids
+        _, first = np.unique(ids, return_index=True)  # the first row of each id wins
+        keep = np.sort(first)
+        stored = self._stored_ids(ids[keep])
+        if stored.size:
+            keep = keep[~np.isin(ids[keep], stored)]
+        for start in range(0, keep.size, self.insert_block_rows):
+            block = table.take(keep[start:start + self.insert_block_rows])
+            self.db.insert_arrow(self.table("cdrs"),
+                                 _as_stored(with_shadows(block, CDR_COLUMNS)))
+        return keep
 
     def _stored_ids(self, ids: np.ndarray) -> np.ndarray:
         """Which of these ids are stored already. Switch ids come in dense runs: read the

@@ -379,6 +379,8 @@ class DuckDBStore(SqlReports, SqlCdrs):
     def insert_cdrs(self, table: pa.Table) -> InsertResult:
         return self.insert_cdr_chunks([table])
 
+    pieces_atomic = True  # insert_cdr_chunks: one transaction
+
     def insert_cdr_chunks(self, chunks: Iterable[pa.Table]) -> InsertResult:
         """One batch given as consecutive pieces (a large body parsed piece by piece, the
         next piece parsed while this one is written): one transaction, so all or none of
