@@ -15,8 +15,6 @@ import duckdb
 import orjson
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from callstats.columns import CDR_COLUMNS
 from callstats.ingest.batches import BatchRejected, Format, parse_cdrs, parse_snapshots
@@ -331,51 +329,6 @@ def test_ping_fails_once_closed(path: Path) -> None:
     store.close()
     with pytest.raises(StoreError):
         store.ping()
-
-
-# --- a group of batches stores what the batches one after another would -------------------
-
-_ROLLUP = ("SELECT side, account_id, minute, sum(calls), sum(successful), sum(seconds), "
-           "sum(price), sum(failed), sum(pdd_count), sum(pdd_ms), min(first_us), max(last_us) "
-           "FROM cdr_minute_rows GROUP BY ALL ORDER BY ALL")
-_CDR_ROWS = "SELECT * EXCLUDE (id), id FROM cdr_rows ORDER BY id"
-
-_drawn_cdr = st.fixed_dictionaries({
-    "id": st.integers(1, 12),
-    "duration": st.integers(0, 3).map(lambda d: d * 7),
-    "customer_acc_id": st.sampled_from([1, 2, None]),
-    "vendor_acc_id": st.sampled_from([5, None]),
-    "customer_price": st.sampled_from(["0.5", "1.25", "0"]),
-    "lega_disconnect_code": st.sampled_from([None, 200, 503]),
-    "pdd": st.sampled_from([None, 1.5, 0.25]),
-    "time_start": st.sampled_from(["2024-03-01 10:00:00", "2024-03-01 10:00:59",
-                                   "2024-03-01 10:01:00"]),
-})
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(stored=st.lists(_drawn_cdr, max_size=4),
-       group=st.lists(st.lists(_drawn_cdr, min_size=1, max_size=5), min_size=1, max_size=4))
-def test_a_group_stores_the_rows_and_sums_of_its_batches_one_after_another(
-        tmp_path_factory: pytest.TempPathFactory, stored: list[dict[str, object]],
-        group: list[list[dict[str, object]]]) -> None:
-    """Ids repeat within a batch, between the group's batches and against stored rows:
-    the narrow-view id check and rollup of a group agree with batch-by-batch inserts."""
-    directory = tmp_path_factory.mktemp("group")
-    together, alone = DuckDBStore(directory / "a.duckdb"), DuckDBStore(directory / "b.duckdb")
-    try:
-        for opened in (together, alone):
-            if stored:
-                opened.insert_cdrs(_cdrs(*stored))
-        results = together.insert_cdr_groups([_cdrs(*batch) for batch in group])
-        expected = [alone.insert_cdrs(_cdrs(*batch)) for batch in group]
-        assert results == expected
-        for sql in (_CDR_ROWS, _ROLLUP):
-            assert _rows(together, sql) == _rows(alone, sql)
-    finally:
-        together.close()
-        alone.close()
-
 
 
 def test_a_statement_kept_parsed_reads_the_data_of_each_execution(store: DuckDBStore) -> None:
