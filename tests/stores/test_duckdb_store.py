@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -17,9 +18,11 @@ import pytest
 
 from callstats.columns import CDR_COLUMNS
 from callstats.ingest.batches import BatchRejected, Format, parse_cdrs, parse_snapshots
+from callstats.queries import ORIGINATION, Buckets, TrafficQuery
 from callstats.stores import duckdb_store
 from callstats.stores.base import InsertResult, StoreError, open_store
 from callstats.stores.duckdb_store import SCHEMA_VERSION, DuckDBStore
+from callstats.stores.sql import Statement
 
 LIMIT = 1 << 20
 
@@ -326,3 +329,31 @@ def test_ping_fails_once_closed(path: Path) -> None:
     store.close()
     with pytest.raises(StoreError):
         store.ping()
+
+
+def test_a_statement_kept_parsed_reads_the_data_of_each_execution(store: DuckDBStore) -> None:
+    """Report statements are parsed once per thread and run again with new values: each
+    execution sees the rows committed and compacted since, and the values it is given."""
+    minute = 60_000_000
+    start = int(datetime.fromisoformat("2024-03-01T10:00:00+00:00").timestamp()) * 1_000_000
+    query = TrafficQuery(ORIGINATION, 7, start, start + 10 * minute - 1, Buckets(minute))
+    other = replace(query, account_id=8)
+    assert store.traffic(query) == []
+    store.insert_cdrs(_cdrs({"id": 1, "customer_acc_id": 7, "duration": 5}))
+    assert [(r.total, r.duration) for r in store.traffic(query)] == [(1, 5)]
+    store.compact()
+    store.insert_cdrs(_cdrs({"id": 2, "customer_acc_id": 7, "duration": 9}))
+    assert [(r.total, r.duration) for r in store.traffic(query)] == [(2, 14)]
+    store.compact()
+    assert [(r.total, r.duration) for r in store.traffic(query)] == [(2, 14)]
+    assert store.traffic(other) == []
+
+
+def test_the_parsed_statements_a_thread_keeps_stay_bounded(store: DuckDBStore) -> None:
+    """Past `_PARSED_CHARS` characters of kept statement text a thread starts again, and
+    every statement still answers."""
+    for n in range(2_000):  # ~80 characters each: several times the bound
+        text = f"SELECT CAST($v AS BIGINT) + {n} AS answer_{'x' * 40}"
+        assert store.run(Statement(text, {"v": 1})) == [(1 + n,)]
+        assert store._local.parsed_chars <= duckdb_store._PARSED_CHARS
+    assert 0 < len(store._local.parsed) < 2_000
