@@ -1,5 +1,6 @@
 """A large Parquet body stored piece by piece (ingest/stream.py) is stored as the whole body
-would be: same rows, same counts, all or nothing, the whole body's error."""
+would be: same rows, same counts, all or nothing, the whole body's error — on DuckDB (one
+transaction) and on ClickHouse (every piece checked before the first is written)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,18 @@ import pytest
 
 from callstats.ingest.batches import BatchRejected, Format, parse_cdrs
 from callstats.ingest.stream import cdr_pieces, prefetched, store_cdr_body
-from callstats.stores import rollups
+from callstats.stores.base import Store, open_store
 from callstats.stores.duckdb_store import DuckDBStore
 from tests.support.bodies import cdr
+from tests.support.stores import STORE_KINDS, StoreUrls, minute_rollup, stored_cdrs
 
 
-@pytest.fixture
-def stores(tmp_path: Path) -> Iterator[tuple[DuckDBStore, DuckDBStore]]:
-    pieces, whole = DuckDBStore(tmp_path / "a.duckdb"), DuckDBStore(tmp_path / "b.duckdb")
+@pytest.fixture(params=STORE_KINDS)
+def stores(request: pytest.FixtureRequest, chdb_dir: Path,
+           tmp_path: Path) -> Iterator[tuple[Store, Store]]:
+    urls = StoreUrls(request.param, chdb_dir)
+    pieces = open_store(urls(tmp_path / "pieces"))
+    whole = open_store(urls(tmp_path / "whole"))
     yield pieces, whole
     pieces.close()
     whole.close()
@@ -33,13 +38,14 @@ def parquet(rows: list[dict[str, object]], row_group: int = 100) -> bytes:
     return sink.getvalue()
 
 
-def rows_of(store: DuckDBStore) -> list[tuple[object, ...]]:
-    return store.cursor().execute(
-        "SELECT id, time_start, duration FROM cdr_rows ORDER BY id").fetchall()
+def stored(store: Store) -> tuple[list[tuple[object, ...]], ...]:
+    """Every stored column of every row, and the minute rollup's sums per key (a piece
+    adds its own partial rows, which compaction and merges fold as these sums do)."""
+    return stored_cdrs(store, -(2**63), 2**63 - 1), minute_rollup(store)
 
 
 def test_pieces_store_what_the_whole_body_stores(
-        stores: tuple[DuckDBStore, DuckDBStore]) -> None:
+        stores: tuple[Store, Store]) -> None:
     pieces, whole = stores
     # Repeats within a piece, across pieces, and of rows stored before.
     ids = [*range(1, 400), *range(350, 700), 5, 699]
@@ -51,11 +57,11 @@ def test_pieces_store_what_the_whole_body_stores(
     at_once = whole.insert_cdrs(parse_cdrs(body, Format.PARQUET, 1 << 20))
     assert chunked == at_once
     assert (chunked.inserted, chunked.duplicates) == (689, len(ids) - 689)
-    assert rows_of(pieces) == rows_of(whole)
+    assert stored(pieces) == stored(whole)
 
 
 def test_a_bad_value_in_a_late_piece_rejects_the_whole_body_with_its_error(
-        stores: tuple[DuckDBStore, DuckDBStore]) -> None:
+        stores: tuple[Store, Store]) -> None:
     pieces, _ = stores
     rows = [cdr(i) for i in range(1, 501)]
     rows[450]["duration"] = -1
@@ -67,21 +73,7 @@ def test_a_bad_value_in_a_late_piece_rejects_the_whole_body_with_its_error(
         store_cdr_body(pieces, body, Format.PARQUET, 1 << 20, 4096, piece_rows=64)
     assert [e.as_dict() for e in chunked.value.errors] == [
         e.as_dict() for e in whole.value.errors]
-    assert rows_of(pieces) == []  # none of it, the good pieces before it included
-
-
-MINUTE_SUMS = ", ".join([f"sum({name})" for name in rollups.SUMS]
-                        + [f"{how}({name})" for name, how in rollups.BOUNDS])
-
-
-def stored(store: DuckDBStore) -> tuple[list[tuple[object, ...]], ...]:
-    """Every stored column of every row, and the minute rollup's sums per key (a piece
-    adds its own partial rows, which compaction folds as these sums do)."""
-    cur = store.cursor()
-    keys = ", ".join(rollups.KEYS)
-    return (cur.execute("SELECT * FROM cdr_rows ORDER BY id").fetchall(),
-            cur.execute(f"SELECT {keys}, {MINUTE_SUMS} FROM cdr_minute_rows "
-                        f"GROUP BY {keys} ORDER BY {keys}").fetchall())
+    assert stored(pieces) == ([], [])  # none of it, the good pieces before it included
 
 
 def varied_rows(count: int) -> list[dict[str, object]]:
@@ -122,7 +114,7 @@ def test_row_groups_do_not_change_what_is_stored(tmp_path: Path, row_group: int)
 
 
 def test_a_bad_row_late_in_one_big_row_group_stores_nothing(
-        stores: tuple[DuckDBStore, DuckDBStore]) -> None:
+        stores: tuple[Store, Store]) -> None:
     pieces, _ = stores
     rows = varied_rows(700)
     rows[690]["duration"] = -1

@@ -116,6 +116,30 @@ def test_ids_are_stored_once_before_and_after_merges(store: ClickHouseStore) -> 
     assert store.insert_cdrs(_cdrs()) == InsertResult(0, 0, 0)
 
 
+def test_a_batch_larger_than_a_block_is_stored_in_blocks_once_per_id(url: str) -> None:
+    store = ClickHouseStore(url, insert_block_rows=3)
+    try:
+        store.insert_cdrs(_cdrs({"id": 4, "duration": 1}))
+        blocks: list[int] = []
+        insert = store.db.insert_arrow
+
+        def counted(table: str, data: pa.Table) -> None:
+            blocks.append(data.num_rows)
+            insert(table, data)
+
+        store.db.insert_arrow = counted  # type: ignore[method-assign]
+        ids = [9, 1, 2, 4, 3, 1, 5, 6, 7, 9, 8]  # 4 stored already; 1 and 9 twice
+        batch = _cdrs(*({"id": i, "duration": 10 + n} for n, i in enumerate(ids)))
+        assert store.insert_cdrs(batch) == InsertResult(11, 8, 3)
+        assert blocks == [3, 3, 2]
+        assert store.count_cdrs() == 9
+        # the first row of each id, whichever block it fell in
+        assert _day_totals(store) == [(9, 1 + sum(10 + n for n in (0, 1, 2, 4, 6, 7, 8, 10)))]
+        assert store.insert_cdrs(batch) == InsertResult(11, 0, 11)
+    finally:
+        store.close()
+
+
 def test_concurrent_batches_of_one_process_never_store_an_id_twice(
         store: ClickHouseStore) -> None:
     batches = [_cdrs(*({"id": i} for i in range(start, start + 200)))

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,14 +15,14 @@ import duckdb
 import orjson
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from callstats.columns import CDR_COLUMNS
 from callstats.ingest.batches import BatchRejected, Format, parse_cdrs, parse_snapshots
+from callstats.queries import ORIGINATION, Buckets, TrafficQuery
 from callstats.stores import duckdb_store
 from callstats.stores.base import InsertResult, StoreError, open_store
 from callstats.stores.duckdb_store import SCHEMA_VERSION, DuckDBStore
+from callstats.stores.sql import Statement
 
 LIMIT = 1 << 20
 
@@ -330,45 +331,29 @@ def test_ping_fails_once_closed(path: Path) -> None:
         store.ping()
 
 
-# --- a group of batches stores what the batches one after another would -------------------
-
-_ROLLUP = ("SELECT side, account_id, minute, sum(calls), sum(successful), sum(seconds), "
-           "sum(price), sum(failed), sum(pdd_count), sum(pdd_ms), min(first_us), max(last_us) "
-           "FROM cdr_minute_rows GROUP BY ALL ORDER BY ALL")
-_CDR_ROWS = "SELECT * EXCLUDE (id), id FROM cdr_rows ORDER BY id"
-
-_drawn_cdr = st.fixed_dictionaries({
-    "id": st.integers(1, 12),
-    "duration": st.integers(0, 3).map(lambda d: d * 7),
-    "customer_acc_id": st.sampled_from([1, 2, None]),
-    "vendor_acc_id": st.sampled_from([5, None]),
-    "customer_price": st.sampled_from(["0.5", "1.25", "0"]),
-    "lega_disconnect_code": st.sampled_from([None, 200, 503]),
-    "pdd": st.sampled_from([None, 1.5, 0.25]),
-    "time_start": st.sampled_from(["2024-03-01 10:00:00", "2024-03-01 10:00:59",
-                                   "2024-03-01 10:01:00"]),
-})
+def test_a_statement_kept_parsed_reads_the_data_of_each_execution(store: DuckDBStore) -> None:
+    """Report statements are parsed once per thread and run again with new values: each
+    execution sees the rows committed and compacted since, and the values it is given."""
+    minute = 60_000_000
+    start = int(datetime.fromisoformat("2024-03-01T10:00:00+00:00").timestamp()) * 1_000_000
+    query = TrafficQuery(ORIGINATION, 7, start, start + 10 * minute - 1, Buckets(minute))
+    other = replace(query, account_id=8)
+    assert store.traffic(query) == []
+    store.insert_cdrs(_cdrs({"id": 1, "customer_acc_id": 7, "duration": 5}))
+    assert [(r.total, r.duration) for r in store.traffic(query)] == [(1, 5)]
+    store.compact()
+    store.insert_cdrs(_cdrs({"id": 2, "customer_acc_id": 7, "duration": 9}))
+    assert [(r.total, r.duration) for r in store.traffic(query)] == [(2, 14)]
+    store.compact()
+    assert [(r.total, r.duration) for r in store.traffic(query)] == [(2, 14)]
+    assert store.traffic(other) == []
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(stored=st.lists(_drawn_cdr, max_size=4),
-       group=st.lists(st.lists(_drawn_cdr, min_size=1, max_size=5), min_size=1, max_size=4))
-def test_a_group_stores_the_rows_and_sums_of_its_batches_one_after_another(
-        tmp_path_factory: pytest.TempPathFactory, stored: list[dict[str, object]],
-        group: list[list[dict[str, object]]]) -> None:
-    """Ids repeat within a batch, between the group's batches and against stored rows:
-    the narrow-view id check and rollup of a group agree with batch-by-batch inserts."""
-    directory = tmp_path_factory.mktemp("group")
-    together, alone = DuckDBStore(directory / "a.duckdb"), DuckDBStore(directory / "b.duckdb")
-    try:
-        for opened in (together, alone):
-            if stored:
-                opened.insert_cdrs(_cdrs(*stored))
-        results = together.insert_cdr_groups([_cdrs(*batch) for batch in group])
-        expected = [alone.insert_cdrs(_cdrs(*batch)) for batch in group]
-        assert results == expected
-        for sql in (_CDR_ROWS, _ROLLUP):
-            assert _rows(together, sql) == _rows(alone, sql)
-    finally:
-        together.close()
-        alone.close()
+def test_the_parsed_statements_a_thread_keeps_stay_bounded(store: DuckDBStore) -> None:
+    """Past `_PARSED_CHARS` characters of kept statement text a thread starts again, and
+    every statement still answers."""
+    for n in range(2_000):  # ~80 characters each: several times the bound
+        text = f"SELECT CAST($v AS BIGINT) + {n} AS answer_{'x' * 40}"
+        assert store.run(Statement(text, {"v": 1})) == [(1 + n,)]
+        assert store._local.parsed_chars <= duckdb_store._PARSED_CHARS
+    assert 0 < len(store._local.parsed) < 2_000

@@ -29,7 +29,7 @@ from callstats.queries import (
     Side,
     TrafficQuery,
 )
-from callstats.reports.buckets import STEP_SECONDS, buckets_for
+from callstats.reports.buckets import STEP_SECONDS, buckets_for, offsets_between
 from callstats.stores import rollups
 from callstats.stores.base import Store, StoreError, open_store
 from callstats.stores.clickhouse_store import ClickHouseStore, minute_rollup_ddl
@@ -370,3 +370,35 @@ def test_a_rollup_that_lost_rows_is_found_and_rebuilt(chdb_dir: Path, tmp_path: 
         assert store.check_rollups() == []  # nothing more to do
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "Australia/Lord_Howe"])
+@pytest.mark.parametrize("cut", [False, True])
+def test_minute_buckets_take_the_offset_in_force_at_each_minute(store: Store, zone: str,
+                                                                cut: bool) -> None:
+    """Minute buckets read the rollup rows as stored and work out each one's bucket and
+    UTC offset in Python: CDRs in the minutes before, at and after a clock change get the
+    raw rows' (bucket, offset), the change's own minute the new offset. (The API asks
+    minute buckets in UTC only; the store takes any whole-minute offsets.)"""
+    n = next(EXAMPLES)
+    account = 40_000 + n
+    around = (BASES[0], BASES[0] + 8 * 86400 * SECOND)
+    change = offsets_between(ZoneInfo(zone), *around).starts[1]
+    row = {"customer_acc_id": account, "vendor_acc_id": account, "is_last_cdr": True,
+           "customer_price": Decimal("0.5"), "vendor_price": Decimal("0.25"),
+           "lega_disconnect_code": None, "legb_disconnect_code": 486,
+           "internal_disconnect_code": None, "pdd": Decimal("1.5")}
+    store.insert_cdrs(_table([
+        {**row, "id": 4 * 10**9 + n * 1000 + i, "time_start": change + minute * M + i,
+         "duration": i % 2 * 30} for i, minute in enumerate((-2, -1, -1, 0, 0, 1, 2))]))
+    low, high = change - 3 * M, change + 3 * M - 1
+    if cut:
+        low, high = low + 1, high - 30 * SECOND
+    offsets = offsets_between(ZoneInfo(zone), low, high)
+    assert len(offsets.offsets) == 2
+    traffic = TrafficQuery(ORIGINATION, account, low, high, Buckets(M, offsets))
+    assert rollups.traffic_plan(traffic) is not None
+    answer = _answer(store, traffic, True)
+    assert len(answer) == 5 and answer == _answer(store, traffic, False)
+    quality = QualityQuery(ORIGINATION, account, low, high, M)
+    assert _answer(store, quality, True) == _answer(store, quality, False)

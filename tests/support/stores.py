@@ -157,3 +157,19 @@ def stored_cdrs(store: Store, low: int, high: int) -> list[tuple[object, ...]]:
     return store.cursor().execute(
         f"SELECT {names} FROM cdr_rows WHERE id BETWEEN ? AND ? ORDER BY id", [low, high]
     ).fetchall()
+
+
+def minute_rollup(store: Store) -> list[tuple[object, ...]]:
+    """The minute rollup as its readers see it: each key's sums and bounds, rows not yet
+    merged (ClickHouse) or compacted (DuckDB) added up."""
+    from callstats.stores.rollups import BOUNDS, KEYS, SUMS
+
+    keys = ", ".join(KEYS)
+    values = ", ".join([f"sum({name})" for name in SUMS]
+                       + [f"{how}({name})" for name, how in BOUNDS])
+    table = store.table("cdr_minutes") if isinstance(store, ClickHouseStore) else "cdr_minute_rows"
+    sql = f"SELECT {keys}, {values} FROM {table} GROUP BY {keys} ORDER BY {keys}"
+    if isinstance(store, ClickHouseStore):
+        return [tuple(row) for row in store.db.rows(sql)]
+    assert isinstance(store, DuckDBStore)
+    return store.cursor().execute(sql).fetchall()

@@ -16,11 +16,13 @@ builders below then write the rollup's statement once for every dialect.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from callstats.dispositions import NETWORK_EFFECTIVE_CODES
 from callstats.queries import (
+    Buckets,
     Filter,
     Offsets,
     QualityAnswer,
@@ -163,20 +165,20 @@ def totals(d: Dialect, sides: Sequence[Side], since_minute: int | None) -> State
 # --- reading it --------------------------------------------------------------------------
 
 Run = Callable[[Statement], Sequence[tuple[object, ...]]]
+TRAFFIC_SUMS = ("calls", "successful", "seconds", "price")
+QUALITY_SUMS = ("calls", "successful", "seconds", "failed", "pdd_count", "pdd_ms")
 WHOLE, FIRST, LAST = 0, 1, 2  # the parts of a plan's minutes: whole ones, the cut ones
 
 
 def _minutes(d: Dialect, bind: Binder, side: Side, account_id: int, p: RollupPlan,
              keys: Sequence[tuple[str, str]], sums: Sequence[tuple[str, str]],
-             grouped: bool, constant: frozenset[str] = frozenset()) -> str:
-    """Per (`keys`, part): `sums` (each (aggregate, column)), then the first and last CDR
-    time of the part; `keys` are (expression, name) over the rollup's columns, those named
-    in `constant` the same for every row (bound values only). Not `grouped` (buckets of one
-    minute): each rollup row as it is, one bucket each, rows of one key from parts not
-    merged yet added up by the caller; no hash aggregate, which is most of a small report's
-    engine time. Grouped, the constant keys and an uncut plan's part stay out of GROUP BY:
-    DuckDB hashes a constant key like any other (the largest account's month by hour:
-    statement 4.2 → 3.5 ms CPU, docs/performance.md)."""
+             constant: frozenset[str] = frozenset()) -> str:
+    """Per (`keys`, part) of buckets longer than a minute: `sums` (each (aggregate,
+    column)), then the first and last CDR time of the part; `keys` are (expression, name)
+    over the rollup's columns, those named in `constant` the same for every row (bound
+    values only). The constant keys and an uncut plan's part stay out of GROUP BY: DuckDB
+    hashes a constant key like any other (the largest account's month by hour: statement
+    4.2 → 3.5 ms CPU, docs/performance.md). Buckets of one minute read `_minute_rows`."""
     parts = []
     if p.cut_from is not None:
         parts.append(f"WHEN minute = {bind(p.first_minute, INT64)} THEN {FIRST}")
@@ -184,19 +186,71 @@ def _minutes(d: Dialect, bind: Binder, side: Side, account_id: int, p: RollupPla
         parts.append(f"WHEN minute = {bind(p.last_minute, INT64)} THEN {LAST}")
     part = f"CASE {' '.join(parts)} ELSE {WHOLE} END" if parts else str(WHOLE)
     named = ", ".join(f"{expression} AS {name}" for expression, name in keys)
+    values = [aggregate for aggregate, _ in sums]
     # The bounds matter only to a cut minute: else not read at all (two columns fewer).
-    if grouped:
-        values = [aggregate for aggregate, _ in sums]
-        bounds = "min(first_us), max(last_us)" if parts else "0, 0"
-        varying = [name for _, name in keys if name not in constant]
-        group = f" GROUP BY {', '.join([*varying, *(['part'] if parts else [])])}"
-    else:
-        values = [column for _, column in sums]
-        bounds, group = ("first_us, last_us" if parts else "0, 0"), ""
+    bounds = "min(first_us), max(last_us)" if parts else "0, 0"
+    varying = [name for _, name in keys if name not in constant]
+    group = f" GROUP BY {', '.join([*varying, *(['part'] if parts else [])])}"
     return (f"SELECT {named}, {part} AS part, {', '.join(values)}, {bounds} FROM {d.minutes} "
             f"WHERE side = {bind(SIDE_CODES[side.name], INT64)} "
             f"AND account_id = {bind(account_id, INT64)} AND minute BETWEEN "
             f"{bind(p.first_minute, INT64)} AND {bind(p.last_minute, INT64)}{group}")
+
+
+def _minute_rows(d: Dialect, bind: Binder, side: Side, account_id: int, p: RollupPlan,
+                 columns: Sequence[str]) -> str:
+    """Each rollup row of the plan's minutes as stored (buckets of one minute): its minute,
+    `columns`, and the first and last CDR time only where the plan cuts a minute. The
+    caller works out each row's bucket, UTC offset and part from its minute
+    (`_gather_minutes`): an expression per key cost DuckDB more to bind and optimise than
+    a typical day's ~100 rows cost Python (docs/performance.md, "The report
+    statement")."""
+    bounds = ", first_us, last_us" if p.cut_from is not None or p.cut_to is not None else ""
+    return (f"SELECT minute, {', '.join(columns)}{bounds} FROM {d.minutes} "
+            f"WHERE side = {bind(SIDE_CODES[side.name], INT64)} "
+            f"AND account_id = {bind(account_id, INT64)} AND minute BETWEEN "
+            f"{bind(p.first_minute, INT64)} AND {bind(p.last_minute, INT64)}")
+
+
+def _gather_minutes(rows: Iterable[Sequence[object]], p: RollupPlan,
+                    key_of: Callable[[int], tuple[int, int]],
+                    values_of: Callable[[Sequence[object]], Sequence[int]],
+                    sums: dict[tuple[int, int], list[int]], cuts: dict[int, _Cut]) -> None:
+    """Add `_minute_rows`' rows into `sums` (whole minutes) and `cuts` (a cut minute's),
+    each under the bucket key `key_of` gives its minute; `values_of` reads a row's sums."""
+    first = p.first_minute if p.cut_from is not None else None
+    last = p.last_minute if p.cut_to is not None else None
+    for row in rows:
+        minute = _int(row[0])
+        if minute == first or minute == last:
+            _add_cut(cuts, FIRST if minute == first else LAST, key_of(minute),
+                     values_of(row), _int(row[-2]), _int(row[-1]))
+        else:
+            _add(sums, key_of(minute), values_of(row))
+
+
+def _minute_bucket(buckets: Buckets) -> Callable[[int], tuple[int, int]]:
+    """A minute's (bucket, UTC offset) for buckets of one minute, as `offset_at` and
+    `floor_div` compute them in SQL: the offset in force at the minute's start, a whole
+    number of minutes (the plan allows no other), added to the minute."""
+    starts, offsets = buckets.offsets.starts, buckets.offsets.offsets
+    if len(offsets) == 1:
+        shift, offset = offsets[0] // 60, offsets[0]
+        return lambda minute: (minute + shift, offset)
+
+    def key(minute: int) -> tuple[int, int]:
+        offset = offsets[bisect_right(starts, minute * MINUTE_US, 1) - 1]
+        return minute + offset // 60, offset
+
+    return key
+
+
+def _traffic_values(row: Sequence[object]) -> tuple[int, int, int, int]:
+    return _int(row[1]), _int(row[2]), _int(row[3]), micros(row[4])
+
+
+def _quality_values(row: Sequence[object]) -> tuple[int, ...]:
+    return tuple(map(_int, row[1:7]))
 
 
 @dataclass
@@ -243,17 +297,20 @@ def _settle(p: RollupPlan, cuts: dict[int, _Cut],
 
 
 def traffic_statement(q: TrafficQuery, d: Dialect, p: RollupPlan) -> Statement:
-    """Per (bucket, offset, part): the traffic sums, first and last CDR time."""
+    """Per (bucket, offset, part): the traffic sums, first and last CDR time; for buckets
+    of one minute, the rollup rows as stored (`_minute_rows`, read through `_gather_minutes`)."""
     bind = d.binder()
+    if q.buckets.step_us == MINUTE_US:
+        return Statement(_minute_rows(d, bind, q.side, q.account_id, p, TRAFFIC_SUMS),
+                         bind.params)
     ts = f"minute * {MINUTE_US}"
     off = offset_at(d, bind, q.buckets, ts)
     keys = [(floor_div(d, bind, f"{ts} + {off}", q.buckets.step_us), "bucket"),
             (d.int_div(off, "1000000"), "offset_s")]
-    sums = [(f"sum({c})", c) for c in ("calls", "successful", "seconds")]
+    sums = [(f"sum({c})", c) for c in TRAFFIC_SUMS[:3]]
     one_offset = frozenset(["offset_s"] if len(q.buckets.offsets.offsets) == 1 else [])
     text = _minutes(d, bind, q.side, q.account_id, p, keys,
-                    [*sums, (d.price_sum("price"), "price")], q.buckets.step_us != MINUTE_US,
-                    one_offset)
+                    [*sums, (d.price_sum("price"), "price")], one_offset)
     return Statement(text, bind.params)
 
 
@@ -262,14 +319,17 @@ def traffic(q: TrafficQuery, d: Dialect, p: RollupPlan, run: Run) -> list[Traffi
     `p` says and from raw rows where a cut minute needs them."""
     sums: dict[tuple[int, int], list[int]] = {}
     cuts: dict[int, _Cut] = {}
-    for bucket, offset, part, n, ok, seconds, price, first, last in run(
-            traffic_statement(q, d, p)):
-        key, values = (_int(bucket), _int(offset)), (_int(n), _int(ok), _int(seconds),
-                                                     micros(price))
-        if part == WHOLE:
-            _add(sums, key, values)
-        else:
-            _add_cut(cuts, _int(part), key, values, _int(first), _int(last))
+    rows = run(traffic_statement(q, d, p))
+    if q.buckets.step_us == MINUTE_US:
+        _gather_minutes(rows, p, _minute_bucket(q.buckets), _traffic_values, sums, cuts)
+    else:
+        for bucket, offset, part, n, ok, seconds, price, first, last in rows:
+            key, values = (_int(bucket), _int(offset)), (_int(n), _int(ok), _int(seconds),
+                                                         micros(price))
+            if part == WHOLE:
+                _add(sums, key, values)
+            else:
+                _add_cut(cuts, _int(part), key, values, _int(first), _int(last))
     for low, high in _settle(p, cuts, sums):
         edge = replace(q, from_us=low, to_us=high)
         for row in traffic_rows(run(report_sql.traffic(edge, d))):
@@ -280,11 +340,12 @@ def traffic(q: TrafficQuery, d: Dialect, p: RollupPlan, run: Run) -> list[Traffi
 
 def quality_statement(q: QualityQuery, d: Dialect, p: RollupPlan) -> Statement:
     bind = d.binder()
+    if q.step_us == MINUTE_US:
+        return Statement(_minute_rows(d, bind, q.side, q.account_id, p, QUALITY_SUMS),
+                         bind.params)
     keys = [(floor_div(d, bind, f"minute * {MINUTE_US}", q.step_us), "bucket")]
     text = _minutes(d, bind, q.side, q.account_id, p, keys,
-                    [(f"sum({c})", c) for c in ("calls", "successful", "seconds", "failed",
-                                                "pdd_count", "pdd_ms")],
-                    q.step_us != MINUTE_US)
+                    [(f"sum({c})", c) for c in QUALITY_SUMS])
     return Statement(text, bind.params)
 
 
@@ -292,12 +353,16 @@ def quality(q: QualityQuery, d: Dialect, p: RollupPlan, run: Run) -> QualityAnsw
     """report_sql.quality's answer (no percentiles), from the rollup where `p` says."""
     sums: dict[tuple[int, int], list[int]] = {}
     cuts: dict[int, _Cut] = {}
-    for bucket, part, *values, first, last in run(quality_statement(q, d, p)):
-        key, ints = (_int(bucket), 0), tuple(map(_int, values))
-        if part == WHOLE:
-            _add(sums, key, ints)
-        else:
-            _add_cut(cuts, _int(part), key, ints, _int(first), _int(last))
+    rows = run(quality_statement(q, d, p))
+    if q.step_us == MINUTE_US:
+        _gather_minutes(rows, p, lambda minute: (minute, 0), _quality_values, sums, cuts)
+    else:
+        for bucket, part, *values, first, last in rows:
+            key, ints = (_int(bucket), 0), tuple(map(_int, values))
+            if part == WHOLE:
+                _add(sums, key, ints)
+            else:
+                _add_cut(cuts, _int(part), key, ints, _int(first), _int(last))
     for low, high in _settle(p, cuts, sums):
         edge = replace(q, from_us=low, to_us=high)
         for row in quality_answer(run(report_sql.quality(edge, d))).buckets:
