@@ -29,6 +29,7 @@ bench: $(STAMP)  ## benchmarks: tables printed, nothing asserted (installs wrk i
 	$(BIN)/python bench/customer_api.py
 	$(BIN)/python bench/pbx.py
 	$(BIN)/python bench/pbx_rollup.py
+	$(BIN)/python bench/pbx_last_code.py
 	$(BIN)/python bench/rollup_check.py
 	$(BIN)/python bench/stores.py
 	$(BIN)/python bench/quality.py

@@ -168,7 +168,7 @@ def pbx_calls(q: PbxQuery, d: Dialect, tail: tuple[str, ...]) -> Statement:
     units = (
         f"{counted} UNION ALL SELECT {d.any_true('duration > 0')}, {d.any_true('bridged')}, "
         f"{d.sum_if('bridged_duration', 'bridged')}, sum(duration), "
-        f"{d.arg_max(PBX_CODE, '(is_last_cdr, time_start, id)')}, false, false, 1 "
+        f"{d.last_cdr_code(PBX_CODE)}, false, false, 1 "
         f"FROM ({raw}) AS picked GROUP BY nullif(local_tag, ''), "
         "CASE WHEN nullif(local_tag, '') IS NULL THEN id END"
     )

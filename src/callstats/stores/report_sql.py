@@ -344,7 +344,7 @@ def pbx_counts(q: PbxQuery, d: Dialect) -> Statement:
             f"{d.any_true('bridged')} AS is_bridged, "
             f"{d.sum_if('bridged_duration', 'bridged')} AS bridged_seconds, "
             "sum(duration) AS seconds, "
-            f"{d.arg_max(PBX_CODE, '(is_last_cdr, time_start, id)')} AS code, "
+            f"{d.last_cdr_code(PBX_CODE)} AS code, "
             f"false AS redirected, false AS elsewhere FROM ({rows}) AS picked "
             "GROUP BY nullif(local_tag, ''), "
             "CASE WHEN nullif(local_tag, '') IS NULL THEN id END"
