@@ -466,15 +466,9 @@ class ClickHouseStore(SqlReports, SqlCdrs):
         trusted = self.rollups_trusted_from()
         since = None if trusted is None else -(-trusted // rollups.MINUTE_US)
         [found] = self.run(rollups.totals(self.dialect, _SIDES, since))
-        raw, rolled = found[:2 * len(_SIDES)], found[2 * len(_SIDES):]
-        drift = []
-        for n, side in enumerate(_SIDES):
-            raw_calls, raw_seconds = raw[2 * n:2 * n + 2]
-            calls, seconds = rolled[2 * n:2 * n + 2]
-            if (raw_calls, raw_seconds) != (calls, seconds):
-                drift.append(f"{side.name}: {raw_calls} calls and {raw_seconds} s stored, "
-                             f"{calls} calls and {seconds} s in the minute rollup")
-        return drift
+        return [f"{t.side.name}: {t.stored[0]} calls and {t.stored[1]} s stored, "
+                f"{t.rolled[0]} calls and {t.rolled[1]} s in the minute rollup"
+                for t in rollups.totals_of(found, _SIDES) if t.stored != t.rolled]
 
     def check_rollups(self) -> list[str]:
         """Compare the minute rollup with the raw CDRs and rebuild it when they disagree;

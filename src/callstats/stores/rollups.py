@@ -162,6 +162,24 @@ def totals(d: Dialect, sides: Sequence[Side], since_minute: int | None) -> State
     return Statement(text, bind.params)
 
 
+@dataclass(frozen=True)
+class SideTotals:
+    """One side's calls and seconds as `totals` counts them: from the raw rows, and
+    summed from the rollup."""
+
+    side: Side
+    stored: tuple[int, int]
+    rolled: tuple[int, int]
+
+
+def totals_of(row: Sequence[object], sides: Sequence[Side]) -> list[SideTotals]:
+    """`totals`' one row read back, per side in the order asked."""
+    half = 2 * len(sides)
+    return [SideTotals(side, (_int(row[2 * n]), _int(row[2 * n + 1])),
+                       (_int(row[half + 2 * n]), _int(row[half + 2 * n + 1])))
+            for n, side in enumerate(sides)]
+
+
 # --- reading it --------------------------------------------------------------------------
 
 Run = Callable[[Statement], Sequence[tuple[object, ...]]]
