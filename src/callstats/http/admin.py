@@ -287,13 +287,11 @@ async def ingest_cdrs(request: Request, s: ServicesDep) -> Response:
     fmt = _format(request, None)
     body = await read_body(request, s.settings.max_body)
 
-    def work():  # type: ignore[no-untyped-def]
-        if s.group_commit is not None and groupable(body, fmt):
-            return s.group_commit.submit(body)
-        return store_cdr_body(s.store, body, fmt, s.settings.max_body,
-                              s.settings.max_string_length)
-
-    result = await run_in_threadpool(work)
+    if s.group_commit is not None and groupable(body, fmt):  # answered from its group
+        result = await s.group_commit.submit_async(body)
+    else:
+        result = await run_in_threadpool(store_cdr_body, s.store, body, fmt,
+                                          s.settings.max_body, s.settings.max_string_length)
     metrics = request.app.state.metrics
     metrics.ingested.labels("cdrs").inc(result.inserted)
     metrics.duplicates.inc(result.duplicates)

@@ -17,10 +17,11 @@ the others succeed.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -72,6 +73,7 @@ class _Post:
     done: threading.Event = field(default_factory=threading.Event)
     result: InsertResult | None = None
     error: BaseException | None = None
+    waiter: asyncio.Future[InsertResult] | None = None  # submit_async's, set on its loop
 
 
 class GroupCommitter:
@@ -91,7 +93,25 @@ class GroupCommitter:
         self.groups = 0  # commits made, for the curious (bench, tests)
 
     def submit(self, body: bytes) -> InsertResult:
-        post = _Post(body, record_lines(body))
+        post = self._enqueue(_Post(body, record_lines(body)))
+        post.done.wait()
+        if post.error is not None:
+            raise post.error
+        assert post.result is not None
+        return post.result
+
+    async def submit_async(self, body: bytes) -> InsertResult:
+        """`submit` for a coroutine on an event loop: the post waits on a future the
+        committer settles, so no thread is handed the request only to block in it (the
+        thread pool's hand-off and wake-up were per-post work of a group commit). A
+        cancelled caller's rows are still stored (and durable before `close` returns)."""
+        loop = asyncio.get_running_loop()
+        post = _Post(body, record_lines(body), waiter=loop.create_future())
+        self._enqueue(post)
+        assert post.waiter is not None
+        return await post.waiter
+
+    def _enqueue(self, post: _Post) -> _Post:
         if not post.rows:
             raise ValueError("not a groupable body: store it alone")
         with self._lock:
@@ -103,11 +123,7 @@ class GroupCommitter:
                                                 name="callstats-group-commit")
                 self._thread.start()
             self._wake.notify()
-        post.done.wait()
-        if post.error is not None:
-            raise post.error
-        assert post.result is not None
-        return post.result
+        return post
 
     def close(self) -> None:
         with self._lock:
@@ -162,10 +178,15 @@ class GroupCommitter:
                 except BaseException as exc:  # raised in the request's thread
                     post.error = exc
         finally:
+            waiting: dict[asyncio.AbstractEventLoop, list[_Post]] = {}
             for post in group:
                 if post.result is None and post.error is None:  # pragma: no cover
                     post.error = RuntimeError("group commit failed")
                 post.done.set()
+                if post.waiter is not None:
+                    waiting.setdefault(post.waiter.get_loop(), []).append(post)
+            for loop, posts in waiting.items():  # one wake-up of each loop per group
+                _call_soon(loop, _settle, posts)
 
     def _parse_together(self, group: list[_Post]) -> list[pa.Table] | None:
         """Each post's rows from one parse of the joined bodies, or None when that parse
@@ -182,3 +203,24 @@ class GroupCommitter:
             tables.append(table.slice(offset, post.rows))
             offset += post.rows
         return tables
+
+
+def _settle(posts: list[_Post]) -> None:
+    """On the posts' event loop: hand each waiting coroutine its answer."""
+    for post in posts:
+        waiter = post.waiter
+        if waiter is None or waiter.done():  # its request was cancelled meanwhile
+            continue
+        if post.error is not None:
+            waiter.set_exception(post.error)
+        else:
+            assert post.result is not None
+            waiter.set_result(post.result)
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[list[_Post]], None],
+               posts: list[_Post]) -> None:
+    try:
+        loop.call_soon_threadsafe(callback, posts)
+    except RuntimeError:  # the loop is closed: no one waits for these answers any more
+        pass
