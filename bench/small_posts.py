@@ -1,10 +1,11 @@
 """Small posts and snapshots in-process, without HTTP: where ingestion's CPU goes. Prints a
 table; asserts nothing.
 
-    python bench/small_posts.py [--before-src <other checkout>/src] [--seconds 5]
+    python bench/small_posts.py [--before-src <other checkout>/src] [--seconds 5] [--threads 1]
 
-Measures, on a fresh DuckDB store per run (CPU is this process's user + system time, so
-DuckDB's own threads count):
+Measures, on a fresh DuckDB store per run with `--threads` engine threads (1, the server's
+default CALLSTATS_DUCKDB_THREADS; 0: one per core), CPU being this process's user + system
+time, so DuckDB's own threads count:
   1. 16 threads each submitting one-CDR NDJSON bodies to a group committer (as the server
      does for single-CDR posts) for `--seconds`: acknowledged CDRs/s, CPU ms per CDR and
      CDRs per group;
@@ -49,7 +50,7 @@ def median_cpu_ms(work: object, runs: int) -> float:
     return statistics.median(spent) * 1000
 
 
-def measure(seconds: float) -> dict[str, float]:
+def measure(seconds: float, threads: int) -> dict[str, float]:
     from callstats.ingest.batches import Format, parse_cdrs, parse_snapshots
     from callstats.ingest.group_commit import GroupCommitter
     from callstats.stores.duckdb_store import DuckDBStore
@@ -57,7 +58,7 @@ def measure(seconds: float) -> dict[str, float]:
     result: dict[str, float] = {}
     lines = ndjson_body(synthetic_cdrs(10**12, 200, seed=5)).split(b"\n")
     with tempfile.TemporaryDirectory() as directory:
-        store = DuckDBStore(Path(directory) / "cdr.duckdb")
+        store = DuckDBStore(Path(directory) / "cdr.duckdb", threads=threads)
         store.insert_cdrs(parse_cdrs(ndjson_body(synthetic_cdrs(1, 20_000, seed=7)),
                                      Format.NDJSON, 1 << 30))
         committer = GroupCommitter(store, 2048)
@@ -164,19 +165,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--before-src", default="")
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.json:  # the child of --before-src
-        print(orjson.dumps(measure(args.seconds)).decode())
+        print(orjson.dumps(measure(args.seconds, args.threads)).decode())
         return
     runs: list[tuple[str, dict[str, float]]] = []
     if args.before_src:
         env = {**os.environ, "PYTHONPATH": args.before_src}
         out = subprocess.run([sys.executable, __file__, "--json", "--seconds",
-                              str(args.seconds)], env=env, check=True, capture_output=True)
+                              str(args.seconds), "--threads", str(args.threads)],
+                             env=env, check=True, capture_output=True)
         runs.append(("before", orjson.loads(out.stdout.splitlines()[-1])))
-    runs.append(("after" if args.before_src else "this tree", measure(args.seconds)))
-    print(f"\nin-process, no HTTP; load average {os.getloadavg()[0]:.1f} at the end\n")
+    runs.append(("after" if args.before_src else "this tree",
+                 measure(args.seconds, args.threads)))
+    print(f"\nin-process, no HTTP, DuckDB threads {args.threads}; load average "
+          f"{os.getloadavg()[0]:.1f} at the end\n")
     width = max(len(r[0]) for r in ROWS)
     print("measure".ljust(width) + "".join(f"  {name:>10}" for name, _ in runs))
     for label, key, fmt in ROWS:

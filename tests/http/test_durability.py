@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -108,3 +109,44 @@ def test_acknowledged_batches_survive_kill_9(tmp_path: Path, kind: str) -> None:
             proc.wait(timeout=10)
 
         assert stored(store_url) == {"ids": sorted(acknowledged), "snapshots": run + 1}
+
+
+_READ_ROLLUP = """
+import sys, orjson
+from callstats.stores.duckdb_store import DuckDBStore
+store = DuckDBStore(sys.argv[1])
+[(calls,)] = store.cursor().execute(
+    "SELECT sum(calls) FROM cdr_minute_rows WHERE side = 0").fetchall()
+store.close()
+print(orjson.dumps(int(calls or 0)).decode())
+"""
+
+
+def test_acknowledged_single_cdr_posts_survive_kill_9(tmp_path: Path) -> None:
+    """Single-CDR posts from concurrent clients share group commits (ingest/group_commit.py,
+    answered from the committer without a request thread): every one acknowledged before
+    SIGKILL is stored with its minute-rollup row."""
+    data_dir, log = tmp_path / "data", tmp_path / "server.log"
+    store_path = data_dir / "cdr.duckdb"
+    proc, url = start_server(data_dir, log, f"duckdb://{store_path}")
+    acknowledged: list[int] = []
+    try:
+        with httpx.Client(timeout=30) as client:
+            def post(cdr_id: int) -> int | None:
+                answer = client.post(
+                    f"{url}{ADMIN}/cdrs",
+                    content=ndjson([cdr(cdr_id, customer_acc_id=cdr_id % 5 + 1,
+                                        is_last_cdr=True)]),
+                    headers={"Authorization": f"Bearer {TOKEN}", **NDJSON})
+                return cdr_id if answer.status_code == 200 and answer.json()["inserted"] else None
+
+            with ThreadPoolExecutor(16) as pool:
+                acknowledged = [i for i in pool.map(post, range(1, 321)) if i is not None]
+    finally:
+        proc.kill()  # right after the last answer: no shutdown, no checkpoint
+        proc.wait(timeout=10)
+    assert len(acknowledged) == 320
+    assert stored(f"duckdb://{store_path}")["ids"] == acknowledged
+    rolled = subprocess.run([sys.executable, "-c", _READ_ROLLUP, str(store_path)],
+                            capture_output=True, timeout=60, check=True)
+    assert orjson.loads(rolled.stdout) == len(acknowledged)

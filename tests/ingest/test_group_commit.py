@@ -4,6 +4,7 @@ post refused with its own errors while the others of its group succeed."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,3 +107,43 @@ def test_only_plain_small_ndjson_is_grouped() -> None:
     assert not groupable(b'{\n"id": 1}', Format.NDJSON)  # one object over two lines
     assert not groupable(b"\xef\xbb\xbf" + ndjson([cdr(1)]), Format.NDJSON)
     assert not groupable(ndjson([cdr(n) for n in range(2000)]), Format.NDJSON)  # > 64 KiB
+
+
+def test_coroutines_get_their_own_answers_from_one_group(store: DuckDBStore) -> None:
+    """`submit_async`: posts awaited on an event loop are answered from the committer's
+    thread through the loop, each with its own result or error, in one group."""
+    committer = GroupCommitter(store, 4096)
+    bodies = [ndjson([cdr(20 + n)]) for n in range(12)]
+    bodies[3] = ndjson([cdr(23), cdr(23)])  # its own repeat
+    bodies[7] = ndjson([cdr(27, duration=-1)])
+
+    async def post_all() -> list[InsertResult | BaseException]:
+        with store._write_lock:  # every post waits, so they gather into one group
+            tasks = [asyncio.ensure_future(committer.submit_async(b)) for b in bodies]
+            await asyncio.sleep(0.2)
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    answers = asyncio.run(post_all())
+    committer.close()
+    assert isinstance(answers[7], BatchRejected)
+    assert answers[3] == InsertResult(2, 1, 1)
+    assert all(a == InsertResult(1, 1, 0) for i, a in enumerate(answers) if i not in (3, 7))
+    assert stored_ids(store) == [20 + n for n in range(12) if n != 7]
+
+
+def test_a_cancelled_coroutine_s_rows_are_stored_by_close(store: DuckDBStore) -> None:
+    """A request cancelled while its post waits (client gone, shutdown) does not take the
+    post back: its rows are stored, and durable once `close` returns."""
+    committer = GroupCommitter(store, 4096)
+
+    async def post_and_cancel() -> None:
+        with store._write_lock:
+            task = asyncio.ensure_future(committer.submit_async(ndjson([cdr(5), cdr(6)])))
+            await asyncio.sleep(0.05)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    asyncio.run(post_and_cancel())
+    committer.close()
+    assert stored_ids(store) == [5, 6]

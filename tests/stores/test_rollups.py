@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -33,7 +34,9 @@ from callstats.reports.buckets import STEP_SECONDS, buckets_for, offsets_between
 from callstats.stores import rollups
 from callstats.stores.base import Store, StoreError, open_store
 from callstats.stores.clickhouse_store import ClickHouseStore, minute_rollup_ddl
+from callstats.stores.duckdb_store import _naive_utc
 from callstats.stores.rollups import MINUTE_US, RollupPlan, plan
+from callstats.stores.sql import DUCKDB
 from tests.support.stores import StoreUrls
 from tests.support.times import SECOND
 
@@ -402,3 +405,25 @@ def test_minute_buckets_take_the_offset_in_force_at_each_minute(store: Store, zo
     assert len(answer) == 5 and answer == _answer(store, traffic, False)
     quality = QualityQuery(ORIGINATION, account, low, high, M)
     assert _answer(store, quality, True) == _answer(store, quality, False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_one_aggregate_over_both_sides_is_the_per_side_deltas(data: st.DataObject) -> None:
+    """`rollups.deltas` (the DuckDB store's per-batch spelling) gives exactly the rows and
+    column types of each side's `delta` (the ClickHouse views' spelling) put together."""
+    base = data.draw(st.sampled_from(BASES))
+    rows = [{**row, "id": n} for n, row in enumerate(
+        data.draw(st.lists(cdrs(base, [7, 8]), max_size=30)))]
+    con = duckdb.connect()
+    try:
+        con.register("batch", _naive_utc(_table(rows)))
+        one = f"SELECT * FROM ({rollups.deltas(DUCKDB, (ORIGINATION, TERMINATION), 'batch')})"
+        apart = " UNION ALL ".join(rollups.delta(DUCKDB, side, "batch")
+                                   for side in (ORIGINATION, TERMINATION))
+        assert (con.execute(f"DESCRIBE {one}").fetchall()
+                == con.execute(f"DESCRIBE {apart}").fetchall())
+        assert (sorted(con.execute(one).fetchall())
+                == sorted(con.execute(apart).fetchall()))
+    finally:
+        con.close()

@@ -43,14 +43,21 @@ from callstats.stores.base import StoreError, StoreFull
 PREFIX = "/api/admin/v1"
 
 
-def services(request: Request) -> Services:
+def services_of(request: Request) -> Services:
     found: Services = request.app.state.services
     return found
 
 
-def require_admin(request: Request) -> None:
+# The router's dependencies are coroutines although they never wait: FastAPI hands a plain
+# function to the thread pool on every request, and these two were two thread hand-offs
+# per admin request (~15% of the GIL's time under 16 single-CDR clients).
+async def services(request: Request) -> Services:
+    return services_of(request)
+
+
+async def require_admin(request: Request) -> None:
     """Bearer CALLSTATS_ADMIN_TOKEN, compared in constant time; unset token = API off."""
-    expected = services(request).settings.admin_token
+    expected = services_of(request).settings.admin_token
     if not expected:
         raise ApiError(404, {"error": "not found"})
     given = request.headers.get("authorization", "")
@@ -287,13 +294,11 @@ async def ingest_cdrs(request: Request, s: ServicesDep) -> Response:
     fmt = _format(request, None)
     body = await read_body(request, s.settings.max_body)
 
-    def work():  # type: ignore[no-untyped-def]
-        if s.group_commit is not None and groupable(body, fmt):
-            return s.group_commit.submit(body)
-        return store_cdr_body(s.store, body, fmt, s.settings.max_body,
-                              s.settings.max_string_length)
-
-    result = await run_in_threadpool(work)
+    if s.group_commit is not None and groupable(body, fmt):  # answered from its group
+        result = await s.group_commit.submit_async(body)
+    else:
+        result = await run_in_threadpool(store_cdr_body, s.store, body, fmt,
+                                          s.settings.max_body, s.settings.max_string_length)
     metrics = request.app.state.metrics
     metrics.ingested.labels("cdrs").inc(result.inserted)
     metrics.duplicates.inc(result.duplicates)

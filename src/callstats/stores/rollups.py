@@ -121,21 +121,46 @@ def minute_of(d: Dialect, micros: str) -> str:
     return f"({d.int_div(f'{micros} + {shift * MINUTE_US}', str(MINUTE_US))} - {shift})"
 
 
+def _rollup_row(d: Dialect, side: str, account: str, time_us: str, price: str, failed: str,
+                pdd_ms: str) -> str:
+    """The select list of rollup rows (KEYS, SUMS) over CDR inputs given as expressions:
+    the side's code, the account, time_start in µs, the price, whether the call failed,
+    pdd in milliseconds (and duration as stored). Written once for both spellings below."""
+    return (
+        f"{side} AS side, {d.int64(account)} AS account_id, "
+        f"{minute_of(d, time_us)} AS minute, count(*) AS calls, "
+        f"{d.count_if('duration > 0')} AS successful, sum(duration) AS seconds, "
+        f"sum({price}) AS price, {d.count_if(failed)} AS failed, "
+        f"count({pdd_ms}) AS pdd_count, coalesce(sum({pdd_ms}), 0) AS pdd_ms, "
+        f"min({time_us}) AS first_us, max({time_us}) AS last_us"
+    )
+
+
+def _picked(side: Side) -> str:
+    """The CDRs a side's rollup counts."""
+    return " AND ".join([f"{side.account_column} IS NOT NULL",
+                         *(["is_last_cdr"] if side.last_cdr_only else [])])
+
+
 def delta(d: Dialect, side: Side, source: str) -> str:
     """A SELECT of the rollup rows (KEYS, SUMS) the CDRs of `source` add on `side`.
     Constants only, no bound value: the ClickHouse store defines a view with it."""
-    account = side.account_column
-    picked = [f"{account} IS NOT NULL", *(["is_last_cdr"] if side.last_cdr_only else [])]
-    return (
-        f"SELECT {SIDE_CODES[side.name]} AS side, {d.int64(account)} AS account_id, "
-        f"{minute_of(d, d.micros('time_start'))} AS minute, count(*) AS calls, "
-        f"{d.count_if('duration > 0')} AS successful, sum(duration) AS seconds, "
-        f"sum({side.price_column}) AS price, {d.count_if(_failed(side))} AS failed, "
-        f"count({pdd_millis(d)}) AS pdd_count, "
-        f"coalesce(sum({pdd_millis(d)}), 0) AS pdd_ms, "
-        f"min({d.micros('time_start')}) AS first_us, max({d.micros('time_start')}) AS last_us "
-        f"FROM {source} WHERE {' AND '.join(picked)} GROUP BY account_id, minute"
-    )
+    row = _rollup_row(d, str(SIDE_CODES[side.name]), side.account_column,
+                      d.micros("time_start"), side.price_column, _failed(side), pdd_millis(d))
+    return f"SELECT {row} FROM {source} WHERE {_picked(side)} GROUP BY account_id, minute"
+
+
+def deltas(d: Dialect, sides: Sequence[Side], source: str) -> str:
+    """The rows `delta` gives for each of `sides`, from one aggregate over every side's
+    inputs: a small batch's statement is mostly planning, and one hash aggregate plans
+    in less time than one per side (docs/performance.md, "Many small posts")."""
+    inputs = " UNION ALL ".join(
+        f"SELECT {SIDE_CODES[side.name]} AS side_code, {side.account_column} AS account, "
+        f"{d.micros('time_start')} AS time_us, duration, {side.price_column} AS price_in, "
+        f"({_failed(side)}) AS is_failed, {pdd_millis(d)} AS pdd_in "
+        f"FROM {source} WHERE {_picked(side)}" for side in sides)
+    row = _rollup_row(d, "side_code", "account", "time_us", "price_in", "is_failed", "pdd_in")
+    return f"SELECT {row} FROM ({inputs}) AS inputs GROUP BY side, account_id, minute"
 
 
 def totals(d: Dialect, sides: Sequence[Side], since_minute: int | None) -> Statement:

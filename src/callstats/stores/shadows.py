@@ -36,9 +36,9 @@ def shadow_values(values: pa.Array | pa.ChunkedArray) -> pa.Array:
         values = values.combine_chunks()
     if values.null_count == len(values):  # no text at all (most columns of a small batch)
         return pa.nulls(len(values), pa.string())
-    non_ascii = pc.invert(pc.fill_null(pc.string_is_ascii(values), True))
-    if not pc.any(non_ascii).as_py():
+    if pc.all(pc.string_is_ascii(values)).as_py():  # nearly always: one pass, no mask
         return pa.nulls(len(values), pa.string())
+    non_ascii = pc.invert(pc.fill_null(pc.string_is_ascii(values), True))
     texts = values.to_pylist()
     flags = non_ascii.to_pylist()
     return pa.array([t.lower() if flag else None for t, flag in zip(texts, flags, strict=True)],
@@ -46,9 +46,13 @@ def shadow_values(values: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def with_shadows(table: pa.Table, columns: Sequence[Column]) -> pa.Table:
-    """`table` with the shadow of each of its text columns appended (in `columns` order)."""
-    for column in shadowed(columns):
-        if column.name in table.column_names:
-            table = table.append_column(lower_shadow(column.name),
-                                        shadow_values(table.column(column.name)))
-    return table
+    """`table` with the shadow of each of its text columns appended (in `columns` order),
+    built in one step: a column appended at a time rebuilt the table 24 times (~1 ms of a
+    16-row group's insert)."""
+    present = set(table.column_names)
+    names = [c.name for c in shadowed(columns) if c.name in present]
+    if not names:
+        return table
+    return pa.Table.from_arrays(
+        [*table.columns, *(shadow_values(table.column(name)) for name in names)],
+        names=[*table.column_names, *(lower_shadow(name) for name in names)])
