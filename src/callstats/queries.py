@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 
 class Op(Enum):
@@ -83,9 +84,11 @@ class TrafficQuery:
     filters: tuple[Filter, ...] = ()
 
 
-@dataclass(frozen=True)
-class TrafficRow:
-    """Exact aggregates of one bucket (`bucket` = local bucket number)."""
+class TrafficRow(NamedTuple):
+    """Exact aggregates of one bucket (`bucket` = local bucket number). A named tuple, not
+    a frozen dataclass: a minute report makes one per bucket (~100 for a typical day) and
+    a frozen dataclass took ~0.9 µs to build against ~0.3 (docs/performance.md, "Answers
+    that grow with the store")."""
 
     bucket: int
     offset: int  # the UTC offset (seconds) the bucket number was computed with

@@ -35,6 +35,7 @@ from callstats.stores import rollups
 from callstats.stores.base import Store, StoreError, open_store
 from callstats.stores.clickhouse_store import ClickHouseStore, minute_rollup_ddl
 from callstats.stores.duckdb_store import _naive_utc
+from callstats.stores.report_sql import micros
 from callstats.stores.rollups import MINUTE_US, RollupPlan, plan
 from callstats.stores.sql import DUCKDB
 from tests.support.stores import StoreUrls
@@ -291,6 +292,47 @@ def test_a_cut_minute_adds_up_its_rows_from_every_part(
     assert rollups.traffic_plan(query) is not None
     assert [r.total for r in store.traffic(query)] == expected
     assert store.traffic(query) == _traffic(store, query, False)
+
+
+@pytest.mark.parametrize("prices", [
+    ("999999999999.999999", "999999999999.999999", "0.000001"),  # past 10^12 in one minute
+    ("-999999999999.999999", "0.5", "-0.000001"),
+    ("0", "-0.5", "0.5"),  # a sum of zero, and -0.5 alone in a minute
+])
+def test_minute_rows_read_prices_exactly(store: Store, prices: tuple[str, ...]) -> None:
+    """Minute buckets read each rollup row's price as the store's dialect hands it over
+    (DuckDB: the decimal's text); every sum equals the raw rows', at DECIMAL(18, 6)'s
+    limits, negative, zero, in a cut minute and in whole ones."""
+    n = next(EXAMPLES)
+    account, base = 30_000 + n, BASES[0] + n * 3600 * SECOND
+    row = {"duration": 7, "customer_acc_id": account, "vendor_acc_id": account,
+           "is_last_cdr": True, "lega_disconnect_code": None, "legb_disconnect_code": None,
+           "internal_disconnect_code": None, "pdd": None}
+    at = (5, 20, 40, 65, 130)  # two minutes of three CDRs' prices each way, one alone
+    store.insert_cdrs(_table([{**row, "id": 3 * 10**9 + n * 10 + i,
+                               "time_start": base + second * SECOND,
+                               "customer_price": Decimal(prices[i % 3]),
+                               "vendor_price": Decimal(prices[(i + 1) % 3])}
+                              for i, second in enumerate(at)]))
+    for low in (base, base + 10 * SECOND):  # whole minutes, then the first one cut
+        for side in (ORIGINATION, TERMINATION):
+            query = TrafficQuery(side, account, low, base + 3 * M - 1, Buckets(M))
+            assert rollups.traffic_plan(query) is not None
+            assert store.traffic(query) == _traffic(store, query, False)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("0.006601", 6601), ("-3.000000", -3_000_000), ("-0.500000", -500_000),
+    ("999999999999.999999", 999_999_999_999_999_999), ("1.5", 1_500_000), ("-12", -12_000_000),
+])
+def test_a_price_read_as_text_is_its_micro_units(text: str, expected: int) -> None:
+    """DuckDB's text of a DECIMAL(38, 6) (six places) and shorter spellings alike."""
+    assert micros(text) == expected == micros(Decimal(text))
+
+
+def test_a_price_text_past_six_places_is_refused() -> None:
+    with pytest.raises(ValueError, match="six decimal places"):
+        micros("0.0000001")
 
 
 @pytest.mark.parametrize(("zone", "cut"), [

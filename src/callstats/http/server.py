@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
+import socket
 import threading
 import time
 import uuid
@@ -280,6 +282,17 @@ class ServerConfig(uvicorn.Config):
 class Server(uvicorn.Server):
     """uvicorn's server, ending with exit status 0 after a graceful SIGTERM or Ctrl-C
     (uvicorn re-raises the signal once it has shut down, so the process would die of it)."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """After the lifespan has opened the store and the metadata: what the process holds
+        now (modules, the app, its routes, ~120k objects) lives as long as the process, so
+        the garbage collector stops walking it (`gc.freeze`): a full collection walked all
+        of it, 50-80 ms each, several in a server's first minute under load as the result
+        cache and the kept spellings fill the oldest generation (docs/performance.md,
+        "Answers that grow with the store"). Anything made later is collected as before."""
+        await super().startup(sockets)
+        gc.collect()  # not to keep what is garbage already
+        gc.freeze()
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:

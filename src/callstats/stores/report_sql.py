@@ -143,9 +143,17 @@ def traffic_rows(rows: Iterable[Sequence[object]]) -> list[TrafficRow]:
 
 
 def micros(price: object) -> int:
-    """A price sum in millionths, from an integer of micro-units or an exact decimal."""
+    """A price sum in millionths, from an integer of micro-units, an exact decimal, or a
+    decimal's text with at most six places (`Dialect.stored_price`)."""
     if price is None:
         return 0
+    if isinstance(price, str):
+        if price[-7:-6] == ".":  # six places, as DuckDB spells a DECIMAL(38, 6)
+            return int(price.replace(".", ""))
+        whole, _, places = price.partition(".")
+        if len(places) > 6:
+            raise ValueError(f"a price with more than six decimal places: {price}")
+        return int(whole + places.ljust(6, "0"))
     if isinstance(price, Decimal):
         return int(price.scaleb(6))
     return _int(price)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import cast
 
 from callstats.dispositions import NETWORK_EFFECTIVE_CODES
 from callstats.queries import (
@@ -255,21 +256,40 @@ def _minute_rows(d: Dialect, bind: Binder, side: Side, account_id: int, p: Rollu
             f"{bind(p.first_minute, INT64)} AND {bind(p.last_minute, INT64)}")
 
 
-def _gather_minutes(rows: Iterable[Sequence[object]], p: RollupPlan,
-                    key_of: Callable[[int], tuple[int, int]],
-                    values_of: Callable[[Sequence[object]], Sequence[int]],
+def _gather_minutes(rows: Iterable[Sequence[object]], p: RollupPlan, buckets: Buckets,
+                    width: int, price_at: int | None,
                     sums: dict[tuple[int, int], list[int]], cuts: dict[int, _Cut]) -> None:
-    """Add `_minute_rows`' rows into `sums` (whole minutes) and `cuts` (a cut minute's),
-    each under the bucket key `key_of` gives its minute; `values_of` reads a row's sums."""
+    """Add `_minute_rows`' rows (the minute, then `width` sums, the one at `price_at` a
+    price, then the bounds where a minute is cut) into `sums` (whole minutes) and `cuts`
+    (a cut minute's), each under its minute's (bucket, UTC offset) key.
+
+    One loop, the key and the sums worked out inline where one offset is in force (every
+    UTC request): the minute rows of a typical day grow with the store (~100 at 10M
+    CDRs), and a helper call or two per row was ~0.8 of the ~1.8 µs of the store's Python
+    per row (docs/performance.md, "Answers that grow with the store")."""
     first = p.first_minute if p.cut_from is not None else None
     last = p.last_minute if p.cut_to is not None else None
+    offsets = buckets.offsets.offsets
+    key_of = None if len(offsets) == 1 else _minute_bucket(buckets)
+    shift, offset = offsets[0] // 60, offsets[0]
+    end = width + 1
+    found_in = sums.get
     for row in rows:
         minute = _int(row[0])
+        values = cast(list[int], list(row[1:end]))
+        if price_at is not None:
+            values[price_at] = micros(values[price_at])
+        key = (minute + shift, offset) if key_of is None else key_of(minute)
         if minute == first or minute == last:
-            _add_cut(cuts, FIRST if minute == first else LAST, key_of(minute),
-                     values_of(row), _int(row[-2]), _int(row[-1]))
+            _add_cut(cuts, FIRST if minute == first else LAST, key, values,
+                     _int(row[-2]), _int(row[-1]))
+            continue
+        found = found_in(key)
+        if found is None:
+            sums[key] = values
         else:
-            _add(sums, key_of(minute), values_of(row))
+            for i, value in enumerate(values):
+                found[i] += value
 
 
 def _minute_bucket(buckets: Buckets) -> Callable[[int], tuple[int, int]]:
@@ -277,23 +297,12 @@ def _minute_bucket(buckets: Buckets) -> Callable[[int], tuple[int, int]]:
     `floor_div` compute them in SQL: the offset in force at the minute's start, a whole
     number of minutes (the plan allows no other), added to the minute."""
     starts, offsets = buckets.offsets.starts, buckets.offsets.offsets
-    if len(offsets) == 1:
-        shift, offset = offsets[0] // 60, offsets[0]
-        return lambda minute: (minute + shift, offset)
 
     def key(minute: int) -> tuple[int, int]:
         offset = offsets[bisect_right(starts, minute * MINUTE_US, 1) - 1]
         return minute + offset // 60, offset
 
     return key
-
-
-def _traffic_values(row: Sequence[object]) -> tuple[int, int, int, int]:
-    return _int(row[1]), _int(row[2]), _int(row[3]), micros(row[4])
-
-
-def _quality_values(row: Sequence[object]) -> tuple[int, ...]:
-    return tuple(map(_int, row[1:7]))
 
 
 @dataclass
@@ -344,8 +353,8 @@ def traffic_statement(q: TrafficQuery, d: Dialect, p: RollupPlan) -> Statement:
     of one minute, the rollup rows as stored (`_minute_rows`, read through `_gather_minutes`)."""
     bind = d.binder()
     if q.buckets.step_us == MINUTE_US:
-        return Statement(_minute_rows(d, bind, q.side, q.account_id, p, TRAFFIC_SUMS),
-                         bind.params)
+        columns = [*TRAFFIC_SUMS[:3], d.stored_price(TRAFFIC_SUMS[3])]
+        return Statement(_minute_rows(d, bind, q.side, q.account_id, p, columns), bind.params)
     ts = f"minute * {MINUTE_US}"
     off = offset_at(d, bind, q.buckets, ts)
     keys = [(floor_div(d, bind, f"{ts} + {off}", q.buckets.step_us), "bucket"),
@@ -364,7 +373,8 @@ def traffic(q: TrafficQuery, d: Dialect, p: RollupPlan, run: Run) -> list[Traffi
     cuts: dict[int, _Cut] = {}
     rows = run(traffic_statement(q, d, p))
     if q.buckets.step_us == MINUTE_US:
-        _gather_minutes(rows, p, _minute_bucket(q.buckets), _traffic_values, sums, cuts)
+        _gather_minutes(rows, p, q.buckets, len(TRAFFIC_SUMS), TRAFFIC_SUMS.index("price"),
+                        sums, cuts)
     else:
         for bucket, offset, part, n, ok, seconds, price, first, last in rows:
             key, values = (_int(bucket), _int(offset)), (_int(n), _int(ok), _int(seconds),
@@ -398,7 +408,7 @@ def quality(q: QualityQuery, d: Dialect, p: RollupPlan, run: Run) -> QualityAnsw
     cuts: dict[int, _Cut] = {}
     rows = run(quality_statement(q, d, p))
     if q.step_us == MINUTE_US:
-        _gather_minutes(rows, p, lambda minute: (minute, 0), _quality_values, sums, cuts)
+        _gather_minutes(rows, p, Buckets(MINUTE_US), len(QUALITY_SUMS), None, sums, cuts)
     else:
         for bucket, part, *values, first, last in rows:
             key, ints = (_int(bucket), 0), tuple(map(_int, values))

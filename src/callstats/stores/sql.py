@@ -124,6 +124,10 @@ class Dialect(Protocol):
     def price_sum(self, column: str) -> str:
         """The exact sum of a DECIMAL(18, 6) column (an integer of micro-units, or a decimal)."""
 
+    def stored_price(self, column: str) -> str:
+        """A stored DECIMAL(38, 6) price read row by row as it is, in the form the engine's
+        client hands over most cheaply and `report_sql.micros` reads exactly."""
+
     def snapshot_calls(self, bind: Binder, from_us: int, to_us: int, latest_only: bool
                        ) -> tuple[str, str | None]:
         """The relation of stored snapshot calls, and the condition selecting the calls in
@@ -202,6 +206,13 @@ class DuckDBDialect:
         # Summed as DECIMAL(38, 6), scaled once per group: a cast per row costs ~30x the
         # sum, and `price * 1000000` overflows DECIMAL(18, 6) from a million up.
         return f"CAST(sum({column}) * 1000000 AS HUGEINT)"
+
+    def stored_price(self, column: str) -> str:
+        # DuckDB spells a DECIMAL with all its scale's digits ("0.006601", "-3.000000"),
+        # and its Python client builds a `Decimal` per value at ~0.7 µs against ~0.2 for
+        # the text: ~0.08 ms of a typical day's ~100 minute rows (docs/performance.md,
+        # "Answers that grow with the store").
+        return f"CAST({column} AS VARCHAR)"
 
     def snapshot_calls(self, bind: Binder, from_us: int, to_us: int, latest_only: bool
                        ) -> tuple[str, str | None]:
@@ -307,6 +318,9 @@ class ClickHouseDialect:
 
     def price_sum(self, column: str) -> str:
         return f"sum({column})"  # Decimal(38, 6): exact
+
+    def stored_price(self, column: str) -> str:
+        return column  # Decimal(38, 6), exact as it is
 
     def snapshot_calls(self, bind: Binder, from_us: int, to_us: int, latest_only: bool
                        ) -> tuple[str, str | None]:
