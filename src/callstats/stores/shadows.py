@@ -36,9 +36,10 @@ def shadow_values(values: pa.Array | pa.ChunkedArray) -> pa.Array:
         values = values.combine_chunks()
     if values.null_count == len(values):  # no text at all (most columns of a small batch)
         return pa.nulls(len(values), pa.string())
-    if pc.all(pc.string_is_ascii(values)).as_py():  # nearly always: one pass, no mask
+    is_ascii = pc.string_is_ascii(values)
+    if pc.all(is_ascii).as_py():  # nearly always: one pass, no mask
         return pa.nulls(len(values), pa.string())
-    non_ascii = pc.invert(pc.fill_null(pc.string_is_ascii(values), True))
+    non_ascii = pc.invert(pc.fill_null(is_ascii, True))
     texts = values.to_pylist()
     flags = non_ascii.to_pylist()
     return pa.array([t.lower() if flag else None for t, flag in zip(texts, flags, strict=True)],
